@@ -1,0 +1,53 @@
+"""The package's exceptions: one base, split by cause.
+
+- :class:`InputError`: the user's input is wrong (a goshfile, an option, a reference).
+- :class:`VerificationError`: something was checked and did not hold.
+- :class:`EngineError`: BuildKit, Docker or another external system failed or is unreachable.
+
+The CLI maps ``InputError`` and every other ``GoshfileError`` to exit code 1
+(usage errors of the command line itself exit 2, as click does).
+Messages never contain secret values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class GoshfileError(Exception):
+    """Base of every error goshfile raises on purpose."""
+
+
+class InputError(GoshfileError):
+    """Bad input: a goshfile, an option or a value given by the user."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a file, with its position (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class SpecError(InputError):
+    """A goshfile is invalid; carries every problem found, in file order."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.line, p.column, p.path))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class VerificationError(GoshfileError):
+    """A verification ran and failed (signature, digest, content)."""
+
+
+class EngineError(GoshfileError):
+    """BuildKit, Docker or another external system failed or could not be reached."""

@@ -1,0 +1,171 @@
+"""Load a goshfile in fixed steps: strict decode, validate (collecting every
+problem with its position), then substitute build args and fill defaults.
+
+>>> loaded = load_text(text, "goshfile.yaml", build_args={"VERSION": "1.2"})
+>>> loaded.spec.steps[0].name
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from goshfile.errors import Problem, SpecError
+from goshfile.secrets import REFUSAL, looks_secret
+from goshfile.spec.document import Document, Path, decode
+from goshfile.spec.messages import describe
+from goshfile.spec.model import Goshfile
+
+_REF = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+# Build args that BuildKit clients pass on their own, or that goshfile reads itself.
+_IMPLICIT_ARGS = re.compile(
+    r"^(BUILDKIT_.*|SOURCE_DATE_EPOCH|wallet_public|WALLET_PUBLIC|"
+    r"(HTTP|HTTPS|FTP|NO|ALL)_PROXY|(http|https|ftp|no|all)_proxy)$"
+)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A valid goshfile and the warnings found while loading it."""
+
+    spec: Goshfile
+    document: Document
+    warnings: list[str] = field(default_factory=list)
+
+
+def _strip_extensions(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_extensions(v) for k, v in value.items() if not k.startswith("x-")}
+    if isinstance(value, list):
+        return [_strip_extensions(v) for v in value]
+    return value
+
+
+def _substitute(value: Any, args: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return _REF.sub(lambda m: "${" if m.group(1) is None else args.get(m.group(1), m.group(0)), value)
+    if isinstance(value, dict):
+        return {k: _substitute(v, args) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, args) for v in value]
+    return value
+
+
+def _data_path(doc: Document, data: Any, loc: tuple[int | str, ...]) -> tuple[Path, bool]:
+    """Map a pydantic error location to a path in the data (dropping union tags).
+
+    Returns the path and whether the error is about a key (not a value).
+    """
+    path: list[str | int] = []
+    current = data
+    at_key = False
+    for i, part in enumerate(loc):
+        if part == "[key]":
+            at_key = True
+            break
+        if isinstance(current, dict) and part in current:
+            path.append(part)
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+            path.append(part)
+            current = current[part]
+        elif i == len(loc) - 1 and isinstance(part, str) and not isinstance(current, list):
+            path.append(part)  # a missing or unknown field: report it by name
+            at_key = True
+    return tuple(path), at_key
+
+
+def _validation_problems(doc: Document, data: Any, exc: ValidationError) -> list[Problem]:
+    seen: dict[str, Problem] = {}
+    for err in exc.errors(include_url=False):
+        path, at_key = _data_path(doc, data, tuple(err["loc"]))
+        if err["type"] == "extra_forbidden":
+            at_key = True
+        problem = doc.problem(path, describe(err, path), at_key=at_key and err["type"] != "missing")
+        key = problem.path
+        if key in seen and seen[key].message != problem.message:
+            # a value that fits no member of a union: say what would fit
+            merged = f"{seen[key].message}, or {problem.message.removeprefix('must be ')}"
+            seen[key] = Problem(problem.file, problem.line, problem.column, problem.path, merged)
+        else:
+            seen.setdefault(key, problem)
+    # A union member that failed deeper explains more than one that failed at the top:
+    # drop a problem when another one lies inside it.
+    paths = list(seen)
+    return [p for k, p in seen.items() if not any(o != k and (o.startswith(k + "[") or o.startswith(k + ".")) for o in paths)]
+
+
+def _check_semantics(doc: Document, data: dict[str, Any], problems: list[Problem]) -> None:
+    """Checks across fields, on the raw data so that they run even when the structure has errors."""
+    steps = data.get("steps") if isinstance(data.get("steps"), list) else []
+    all_names = [s.get("name") if isinstance(s, dict) else None for s in steps]
+    names: dict[str, int] = {}
+    for i, step in enumerate(steps):
+        if not isinstance(step, dict):
+            continue
+        name = step.get("name")
+        if isinstance(name, str) and name in names:
+            problems.append(doc.problem(("steps", i, "name"), f"duplicate step name (also steps[{names[name]}])"))
+        refs: list[tuple[Path, Any]] = []
+        if isinstance(step.get("copy"), dict):
+            refs.append((("steps", i, "copy", "from"), step["copy"].get("from")))
+        run = step.get("run")
+        if isinstance(run, dict) and isinstance(run.get("mounts"), list):
+            for j, mount in enumerate(run["mounts"]):
+                if isinstance(mount, dict):
+                    refs.append((("steps", i, "run", "mounts", j, "from"), mount.get("from")))
+        for path, ref in refs:
+            if not isinstance(ref, str):
+                continue
+            if ref == name:
+                problems.append(doc.problem(path, "a step cannot use its own result"))
+            elif ref in all_names[i + 1 :] and ref not in names:
+                problems.append(doc.problem(path, f"step {ref!r} comes later; only earlier steps can be used"))
+        if isinstance(name, str):
+            names.setdefault(name, i)
+    for section in ("args", "env", "labels"):
+        values = data.get(section)
+        if isinstance(values, dict):
+            for key in values:
+                if isinstance(key, str) and looks_secret(key):
+                    problems.append(doc.problem((section, key), f"{key} {REFUSAL}", at_key=True))
+
+
+def load_document(doc: Document, build_args: dict[str, str] | None = None) -> Loaded:
+    """Validate a decoded document; substitute ``build_args`` unless it is None (lint)."""
+    data = _strip_extensions(doc.data)
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    if not isinstance(data, dict):
+        raise SpecError([doc.problem((), "a goshfile must be a mapping of fields")])
+    declared = data.get("args") if isinstance(data.get("args"), dict) else {}
+    if build_args is not None:
+        values: dict[str, str] = {}
+        for name, default in declared.items():
+            if name in build_args:
+                values[name] = build_args[name]
+            elif isinstance(default, str):
+                values[name] = default
+            elif default is None:
+                problems.append(doc.problem(("args", name), f"build arg {name} has no default; give it with --build-arg {name}=...", at_key=True))
+        unused = sorted(n for n in build_args if n not in declared and not _IMPLICIT_ARGS.match(n))
+        if unused:
+            warnings.append(f"build args not declared in {doc.filename} 'args' were ignored: {', '.join(unused)}")
+        data = {k: (_substitute(v, values) if k != "args" else v) for k, v in data.items()}
+    _check_semantics(doc, data, problems)
+    try:
+        spec = Goshfile.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(problems + _validation_problems(doc, data, exc)) from None
+    if problems:
+        raise SpecError(problems)
+    return Loaded(spec, doc, warnings)
+
+
+def load_text(text: str, filename: str, build_args: dict[str, str] | None = None) -> Loaded:
+    """Decode and validate goshfile ``text``; ``filename`` is used in messages."""
+    return load_document(decode(text, filename), build_args)

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Start dockerd (embedded BuildKit) and a local OCI registry on 127.0.0.1:5000
+# unless they already answer. There is no systemd on these machines, so both
+# are started directly and detached; their logs go under $GOSHFILE_STATE.
+set -euo pipefail
+
+state=${GOSHFILE_STATE:-/var/lib/goshfile-dev}
+mkdir -p "$state"
+log() { printf 'goshfile setup: %s\n' "$*" >&2; }
+
+wait_for() { # wait_for SECONDS CMD...
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.3
+  done
+}
+
+if docker info >/dev/null 2>&1; then
+  log "docker engine running"
+else
+  [ "$(id -u)" = 0 ] || { log "starting dockerd needs root"; exit 1; }
+  log "starting dockerd (log: $state/dockerd.log)"
+  setsid nohup dockerd --host unix:///var/run/docker.sock >"$state/dockerd.log" 2>&1 </dev/null &
+  if ! wait_for 60 docker info; then
+    log "dockerd did not come up; last lines of its log:"
+    tail -n 20 "$state/dockerd.log" >&2
+    exit 1
+  fi
+fi
+
+registry_up() { curl -fsS http://127.0.0.1:5000/v2/ >/dev/null; }
+if registry_up; then
+  log "registry on 127.0.0.1:5000 running"
+else
+  cat >"$state/registry.yml" <<YML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $state/registry
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:5000
+YML
+  log "starting registry on 127.0.0.1:5000 (log: $state/registry.log)"
+  setsid nohup docker-registry serve "$state/registry.yml" >"$state/registry.log" 2>&1 </dev/null &
+  if ! wait_for 20 registry_up; then
+    log "registry did not come up; last lines of its log:"
+    tail -n 20 "$state/registry.log" >&2
+    exit 1
+  fi
+fi
