@@ -1,0 +1,1 @@
+"""The BuildKit gateway frontend: goshfile -> LLB -> image, over BuildKit's gRPC API."""

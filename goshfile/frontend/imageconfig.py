@@ -1,0 +1,118 @@
+"""The OCI image config a goshfile build returns to the exporter."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from goshfile.llb.vertex import Platform
+
+DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+HERMETIC_LABEL = "goshfile.hermetic"
+
+
+def merge_env(base: Iterable[str], *overrides: dict[str, str]) -> list[str]:
+    """``KEY=VALUE`` list: base order kept, overridden values replaced, new keys appended."""
+    merged: dict[str, str] = {}
+    for item in base:
+        key, _, value = item.partition("=")
+        merged[key] = value
+    for layer in overrides:
+        merged.update(layer)
+    return [f"{k}={v}" for k, v in merged.items()]
+
+
+def ensure_path(env: list[str]) -> list[str]:
+    """Add the default ``PATH`` when ``env`` has none, as BuildKit's Dockerfile frontend does."""
+    return env if any(e.startswith("PATH=") for e in env) else [*env, DEFAULT_PATH]
+
+
+def empty_config(platform: Platform) -> dict[str, Any]:
+    """The config of ``scratch``."""
+    out: dict[str, Any] = {
+        "architecture": platform.architecture,
+        "os": platform.os,
+        "config": {"Env": [DEFAULT_PATH]},
+        "rootfs": {"type": "layers", "diff_ids": []},
+        "history": [],
+    }
+    if platform.variant:
+        out["variant"] = platform.variant
+    return out
+
+
+class ImageConfig:
+    """An image config being derived from a base image's config; mutable while building, then rendered."""
+
+    def __init__(self, base: dict[str, Any], platform: Platform) -> None:
+        self._data = copy.deepcopy(base)
+        self._data["architecture"] = platform.architecture
+        self._data["os"] = platform.os
+        if platform.variant:
+            self._data["variant"] = platform.variant
+        self._data.setdefault("rootfs", {"type": "layers", "diff_ids": []})
+        self._data.setdefault("history", [])
+        self.config: dict[str, Any] = self._data.setdefault("config", {}) or {}
+        self._data["config"] = self.config
+
+    @property
+    def env(self) -> list[str]:
+        """The image's environment as ``KEY=VALUE`` strings."""
+        return list(self.config.get("Env") or [])
+
+    @property
+    def workdir(self) -> str:
+        """The working directory (``/`` when unset)."""
+        return str(self.config.get("WorkingDir") or "/")
+
+    @property
+    def user(self) -> str:
+        """The user (empty: root)."""
+        return str(self.config.get("User") or "")
+
+    def set_process(
+        self,
+        *,
+        env: list[str],
+        workdir: str | None,
+        user: str | None,
+        entrypoint: list[str] | None,
+        cmd: list[str] | None,
+    ) -> None:
+        """Apply the goshfile's process settings; a new entrypoint clears an inherited cmd, as in Docker."""
+        self.config["Env"] = env
+        if workdir:
+            self.config["WorkingDir"] = workdir
+        if user:
+            self.config["User"] = user
+        if entrypoint is not None:
+            self.config["Entrypoint"] = entrypoint
+            if cmd is None:
+                self.config.pop("Cmd", None)
+        if cmd is not None:
+            self.config["Cmd"] = cmd
+
+    def add_labels(self, labels: dict[str, str]) -> None:
+        """Add or replace labels."""
+        merged = dict(self.config.get("Labels") or {})
+        merged.update(labels)
+        self.config["Labels"] = merged
+
+    def add_history(self, created_by: str, created: datetime, empty_layer: bool = False) -> None:
+        """Record one step in the image history."""
+        entry: dict[str, Any] = {
+            "created": created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "created_by": created_by,
+            "comment": "goshfile.v1",
+        }
+        if empty_layer:
+            entry["empty_layer"] = True
+        self._data["history"].append(entry)
+
+    def render(self, created: datetime) -> bytes:
+        """The JSON bytes for the ``containerimage.config`` result metadata."""
+        self._data["created"] = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return json.dumps(self._data, sort_keys=True, separators=(",", ":")).encode()

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Build the frontend image teamgosh/goshfile:latest and :<version>.
+#   Offline (default): FROM goshfile/python-base:bookworm, made by scripts/base-images.sh.
+#   Online: GOSHFILE_FRONTEND_BASE=python:3.11-slim scripts/build-frontend-image.sh
+# The library and its dependencies are installed on the host into the build
+# context as wheels for CPython 3.11 on this machine's architecture.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=${PYTHON:-.venv/bin/python}
+base=${GOSHFILE_FRONTEND_BASE:-goshfile/python-base:bookworm}
+image=${GOSHFILE_FRONTEND_IMAGE:-teamgosh/goshfile}
+version=$("$py" -c 'import goshfile; print(goshfile.__version__)')
+ctx=build/frontend-image
+log() { printf 'goshfile setup: %s\n' "$*" >&2; }
+
+case "$(uname -m)" in
+  x86_64) plat=(--platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64) ;;
+  aarch64) plat=(--platform manylinux_2_17_aarch64 --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64) ;;
+  *) log "unsupported architecture $(uname -m)"; exit 1 ;;
+esac
+mapfile -t deps < <("$py" -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml","rb"))["project"]["dependencies"]))')
+
+rm -rf "$ctx" && mkdir -p "$ctx/site"
+pipq() { "$py" -m pip install -q --disable-pip-version-check --no-compile --target "$ctx/site" "$@" 2>&1 | grep -v '^WARNING: Location' >&2 || true; }
+pipq --no-deps .
+pipq --only-binary=:all: --implementation cp --python-version 3.11 "${plat[@]}" "${deps[@]}"
+[ -d "$ctx/site/goshfile" ] && [ -d "$ctx/site/grpc" ] || { log "installing the frontend's Python packages failed"; exit 1; }
+rm -rf "$ctx/site/bin"
+find "$ctx/site" -name '__pycache__' -prune -exec rm -rf {} +
+
+log "building $image:latest ($image:$version) from $base"
+docker buildx build -q --load --build-arg BASE="$base" -f docker/frontend.Dockerfile \
+  -t "$image:latest" -t "$image:$version" "$ctx" >/dev/null
+log "frontend image $image:$version ready"
