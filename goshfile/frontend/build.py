@@ -115,7 +115,9 @@ class Frontend:
         if value.startswith("docker-image://"):
             ref = reference.parse(value.removeprefix("docker-image://"))
             return State.image(str(ref), platform=self.platform, name=f"[context {name}] {ref.familiar()}")
-        raise InputError(f"build context {name}: {value.split(':', 1)[0]} contexts are not supported (use a folder or docker-image://)")
+        raise InputError(
+            f"build context {name}: {value.split(':', 1)[0]} contexts are not supported (use a folder or docker-image://)"
+        )
 
     def _dockerignore(self) -> list[str]:
         probe = State.local(

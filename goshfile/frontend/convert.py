@@ -50,7 +50,9 @@ class Conversion:
 
 
 class _Converter:
-    def __init__(self, loaded: Loaded, base: BaseImage, options: BuildOptions, resolve: ContextResolver, platform: Platform) -> None:
+    def __init__(
+        self, loaded: Loaded, base: BaseImage, options: BuildOptions, resolve: ContextResolver, platform: Platform
+    ) -> None:
         self.loaded = loaded
         self.spec = loaded.spec
         self.options = options
@@ -98,7 +100,11 @@ class _Converter:
                 out.append(MountSpec(m.dst, source=src.output, selector=m.src, readonly=m.readonly))
             elif isinstance(m, GoshMount):
                 raise SpecError(
-                    [self.loaded.document.problem((*path, "gosh"), "gosh:// mounts are not supported by this version of goshfile yet")]
+                    [
+                        self.loaded.document.problem(
+                            (*path, "gosh"), "gosh:// mounts are not supported by this version of goshfile yet"
+                        )
+                    ]
                 )
         return out
 
@@ -125,7 +131,12 @@ class _Converter:
             user, _, group = copy.chown.partition(":")
             chown = Chown(user, group or None)
         self.state = self.state.copy(
-            src, paths, dest, chown=chown, name=name, ignore_cache=self.options.ignores_cache(self.spec.steps[index].name)
+            src,
+            paths,
+            dest,
+            chown=chown,
+            name=name,
+            ignore_cache=self.options.ignores_cache(self.spec.steps[index].name),
         )
 
     def convert(self, created: datetime) -> Conversion:
@@ -147,9 +158,7 @@ class _Converter:
                 created_by = f"goshfile: {step.name}: copy {' '.join(step.copy_.sources)} {step.copy_.dst}"
             self.image.add_history(created_by, created)
             self.steps[step.name] = self.state
-        self.image.set_process(
-            env=env, workdir=spec.workdir, user=spec.user, entrypoint=spec.entrypoint, cmd=spec.cmd
-        )
+        self.image.set_process(env=env, workdir=spec.workdir, user=spec.user, entrypoint=spec.entrypoint, cmd=spec.cmd)
         self.image.add_labels({**spec.labels, HERMETIC_LABEL: str(hermetic).lower(), **self.options.labels})
         return Conversion(self.state, self.image, hermetic)
 

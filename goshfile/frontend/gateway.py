@@ -6,6 +6,7 @@ use an in-memory fake of it, the frontend image uses :class:`GrpcGateway`.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Protocol
 
 from goshfile.buildkit import gateway_pb2 as gw
@@ -55,12 +56,13 @@ class GrpcGateway:
 
         self._rpc_error = grpc.RpcError
         self._not_found = grpc.StatusCode.NOT_FOUND
-        self._stub = gw_grpc.LLBBridgeStub(channel)
+        self._stub: Any = gw_grpc.LLBBridgeStub(channel)  # type: ignore[no-untyped-call]
 
     def ping(self) -> gw.PongResponse:
         """Capabilities and workers of the BuildKit daemon."""
         try:
-            return self._stub.Ping(gw.PingRequest())
+            pong: gw.PongResponse = self._stub.Ping(gw.PingRequest())
+            return pong
         except self._rpc_error as exc:
             raise _engine_error("ping", exc) from None
 
@@ -93,10 +95,9 @@ class GrpcGateway:
         return str(res.Digest), bytes(res.Config)
 
     def warn(self, vertex: str, message: str) -> None:
-        try:
+        # a warning that cannot be shown must not fail the build
+        with contextlib.suppress(self._rpc_error):
             self._stub.Warn(gw.WarnRequest(digest=vertex, level=1, short=message.encode()))
-        except self._rpc_error:
-            pass  # a warning that cannot be shown must not fail the build
 
     def return_result(self, ref: str, metadata: dict[str, bytes]) -> None:
         result = gw.Result(ref=gw.Ref(id=ref), metadata=metadata)

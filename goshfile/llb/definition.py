@@ -68,8 +68,6 @@ def to_json(definition: pb.Definition) -> list[dict[str, Any]]:
             "op": json_format.MessageToDict(op, preserving_proto_field_name=True),
         }
         if digest in definition.metadata:
-            entry["metadata"] = json_format.MessageToDict(
-                definition.metadata[digest], preserving_proto_field_name=True
-            )
+            entry["metadata"] = json_format.MessageToDict(definition.metadata[digest], preserving_proto_field_name=True)
         out.append(entry)
     return out

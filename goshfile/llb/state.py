@@ -36,9 +36,7 @@ class State:
         return State(None, platform)
 
     @staticmethod
-    def image(
-        ref: str, *, platform: Platform | None = None, resolve_mode: str = "", name: str = ""
-    ) -> State:
+    def image(ref: str, *, platform: Platform | None = None, resolve_mode: str = "", name: str = "") -> State:
         """A container image, ``ref`` fully qualified (``docker.io/library/bash:latest@sha256:...``)."""
         attrs = (("image.resolvemode", resolve_mode),) if resolve_mode and resolve_mode != "default" else ()
         vertex = SourceVertex(f"docker-image://{ref}", attrs, platform, Metadata(name=name))

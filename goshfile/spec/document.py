@@ -91,7 +91,7 @@ class _Decoder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.decode(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+        return self.loader.construct_object(node, deep=True)
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -99,7 +99,7 @@ class _Decoder:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self.fail(key_node, path, "YAML merge keys (<<) are not supported; write the fields out")
                 continue
-            key = self.loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = self.loader.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 self.fail(key_node, path, f"keys must be strings, got {key!r}")
                 continue
@@ -118,7 +118,7 @@ def decode(text: str, filename: str) -> Document:
     loader = _Loader(text)
     try:
         try:
-            root = loader.get_single_node()  # type: ignore[no-untyped-call]
+            root = loader.get_single_node()
         except yaml.composer.ComposerError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -133,7 +133,7 @@ def decode(text: str, filename: str) -> Document:
         decoder = _Decoder(filename, loader)
         data = decoder.decode(root, ())
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     if decoder.problems:
         raise SpecError(decoder.problems)
     return Document(filename, data, decoder.positions)

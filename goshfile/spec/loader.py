@@ -96,12 +96,17 @@ def _validation_problems(doc: Document, data: Any, exc: ValidationError) -> list
     # A union member that failed deeper explains more than one that failed at the top:
     # drop a problem when another one lies inside it.
     paths = list(seen)
-    return [p for k, p in seen.items() if not any(o != k and (o.startswith(k + "[") or o.startswith(k + ".")) for o in paths)]
+    return [
+        p
+        for k, p in seen.items()
+        if not any(o != k and (o.startswith(k + "[") or o.startswith(k + ".")) for o in paths)
+    ]
 
 
 def _check_semantics(doc: Document, data: dict[str, Any], problems: list[Problem]) -> None:
     """Checks across fields, on the raw data so that they run even when the structure has errors."""
-    steps = data.get("steps") if isinstance(data.get("steps"), list) else []
+    raw_steps = data.get("steps")
+    steps: list[Any] = raw_steps if isinstance(raw_steps, list) else []
     all_names = [s.get("name") if isinstance(s, dict) else None for s in steps]
     names: dict[str, int] = {}
     for i, step in enumerate(steps):
@@ -142,7 +147,8 @@ def load_document(doc: Document, build_args: dict[str, str] | None = None) -> Lo
     warnings: list[str] = []
     if not isinstance(data, dict):
         raise SpecError([doc.problem((), "a goshfile must be a mapping of fields")])
-    declared = data.get("args") if isinstance(data.get("args"), dict) else {}
+    raw_args = data.get("args")
+    declared: dict[Any, Any] = raw_args if isinstance(raw_args, dict) else {}
     if build_args is not None:
         values: dict[str, str] = {}
         for name, default in declared.items():
@@ -151,7 +157,13 @@ def load_document(doc: Document, build_args: dict[str, str] | None = None) -> Lo
             elif isinstance(default, str):
                 values[name] = default
             elif default is None:
-                problems.append(doc.problem(("args", name), f"build arg {name} has no default; give it with --build-arg {name}=...", at_key=True))
+                problems.append(
+                    doc.problem(
+                        ("args", name),
+                        f"build arg {name} has no default; give it with --build-arg {name}=...",
+                        at_key=True,
+                    )
+                )
         unused = sorted(n for n in build_args if n not in declared and not _IMPLICIT_ARGS.match(n))
         if unused:
             warnings.append(f"build args not declared in {doc.filename} 'args' were ignored: {', '.join(unused)}")

@@ -17,7 +17,9 @@ _PATTERNS = {
 
 
 def _kind(value: Any) -> str:
-    return {bool: "a boolean", int: "a number", float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+    return {bool: "a boolean", int: "a number", float: "a number", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def describe(err: ErrorDetails, path: Path) -> str:

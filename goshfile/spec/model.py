@@ -101,7 +101,8 @@ class Run(_Model):
     workdir: AbsPath | None = None
     user: NonEmpty | None = None
     network: Literal["none", "default"] = Field(
-        "none", description="none (the default) or default: the step may reach the network and the image is marked non-hermetic."
+        "none",
+        description="none (the default), or default: the step may reach the network and the image is non-hermetic.",
     )
     mounts: list[Mount] = []
 

@@ -1,0 +1,1 @@
+"""The ``goshfile`` command line: thin commands over the library."""

@@ -1,0 +1,97 @@
+"""``goshfile build``: build a goshfile with docker buildx and the goshfile frontend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from goshfile.cli.spec_cmds import BUILD_ARG_OPTION, _build_args
+from goshfile.engine import BuildRequest, BuildxBuilder
+from goshfile.engine.buildx import FRONTEND_IMAGE
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint=option)
+        out[key] = value
+    return out
+
+
+@click.command()
+@click.argument("context", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "-f",
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The goshfile (default: CONTEXT/goshfile.yaml).",
+)
+@click.option("-t", "--tag", "tags", multiple=True, metavar="IMAGE", help="Name the image (repeatable).")
+@BUILD_ARG_OPTION
+@click.option("--label", "labels", multiple=True, metavar="KEY=VALUE", help="Add an image label.")
+@click.option(
+    "--build-context",
+    "contexts",
+    multiple=True,
+    metavar="NAME=DIR",
+    help="A named context for 'from:' in copy steps and bind mounts.",
+)
+@click.option("--wallet-public", metavar="HEX", help="Record the signer's public key as the WALLET_PUBLIC label.")
+@click.option("--push", is_flag=True, help="Push the image to its registry.")
+@click.option("--no-cache", is_flag=True, help="Run every step again.")
+@click.option("--platform", metavar="OS/ARCH", help="Target platform (default: the engine's).")
+@click.option("--progress", default="auto", show_default=True, type=click.Choice(["auto", "plain", "tty", "quiet"]))
+@click.option("--frontend-image", default=FRONTEND_IMAGE, show_default=True, help="The frontend image to build with.")
+def build(
+    context: Path,
+    file: Path | None,
+    tags: tuple[str, ...],
+    build_args: tuple[str, ...],
+    labels: tuple[str, ...],
+    contexts: tuple[str, ...],
+    wallet_public: str | None,
+    push: bool,
+    no_cache: bool,
+    platform: str | None,
+    progress: str,
+    frontend_image: str,
+) -> None:
+    """Build an image from a goshfile with docker buildx and the goshfile frontend.
+
+    \b
+    The same as
+      docker buildx build -f CONTEXT/goshfile.yaml -t IMAGE CONTEXT
+    for a goshfile whose first line is `# syntax=teamgosh/goshfile`, but works
+    without that line too. Prints the image ID (and the pushed digest with --push).
+    """
+    label_map = _pairs(labels, "--label")
+    args = _build_args(build_args)
+    if wallet_public:
+        args["wallet_public"] = wallet_public
+    request = BuildRequest(
+        context=context,
+        file=file or context / "goshfile.yaml",
+        tags=tags,
+        build_args=args,
+        labels=label_map,
+        build_contexts=_pairs(contexts, "--build-context"),
+        push=push,
+        no_cache=no_cache,
+        platform=platform,
+        frontend_image=frontend_image,
+        progress=progress,
+    )
+    result = BuildxBuilder().build(request)
+    if result.image_id:
+        click.echo(result.image_id)
+    if push and result.digest:
+        click.echo(result.digest)
+
+
+def register(group: click.Group) -> None:
+    """Add this command to the CLI."""
+    group.add_command(build)

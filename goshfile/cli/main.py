@@ -1,0 +1,83 @@
+"""``goshfile``: the command-line entry point and its one error handler.
+
+Every command is a thin layer over the library. Errors raised on purpose
+(:class:`goshfile.errors.GoshfileError`) are printed here as one line
+(``goshfile: error: ...``) with exit status 1; the traceback only with
+``--verbose``. Usage errors exit 2 (click's convention).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from goshfile import __version__
+from goshfile.cli import build_cmd, spec_cmds
+from goshfile.errors import GoshfileError, SpecError
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="goshfile")
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks and more detail on errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """Build container images from goshfiles with BuildKit, from code pinned in GOSH.
+
+    \b
+    A goshfile is YAML whose first line is `# syntax=teamgosh/goshfile`:
+      # syntax=teamgosh/goshfile
+      apiVersion: 1
+      image: bash:latest
+      steps:
+        - name: say hi
+          run: {command: [bash, -c, "echo hi > /hi.txt"]}
+
+    \b
+    Build it with the tools you know:
+      docker buildx build -f goshfile.yaml -t IMAGE --label WALLET_PUBLIC=KEY .
+    or check it without building:
+      goshfile lint -f goshfile.yaml
+    """
+    ctx.obj = {"verbose": verbose}
+
+
+spec_cmds.register(cli)
+build_cmd.register(cli)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit status instead of raising SystemExit."""
+    verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="goshfile", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("goshfile: aborted", err=True)
+        return EXIT_FAILURE
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except SpecError as exc:
+        if verbose:
+            traceback.print_exc()
+        for problem in exc.problems:  # file:line:col: path: message, as compilers print them
+            click.echo(str(problem), err=True)
+        count = len(exc.problems)
+        click.echo(f"goshfile: error: {count} problem{'s' if count != 1 else ''} in {exc.problems[0].file}", err=True)
+        return EXIT_FAILURE
+    except GoshfileError as exc:
+        if verbose:
+            traceback.print_exc()
+        click.echo(f"goshfile: error: {' '.join(str(exc).split())}", err=True)
+        return EXIT_FAILURE
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
