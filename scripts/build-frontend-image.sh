@@ -30,5 +30,6 @@ find "$ctx/site" -name '__pycache__' -prune -exec rm -rf {} +
 
 log "building $image:latest ($image:$version) from $base"
 docker buildx build -q --load --build-arg BASE="$base" -f docker/frontend.Dockerfile \
+  --label goshfile.source-hash="${GOSHFILE_SOURCE_HASH:-}" \
   -t "$image:latest" -t "$image:$version" "$ctx" >/dev/null
 log "frontend image $image:$version ready"

@@ -1,0 +1,71 @@
+"""Helpers for end-to-end tests: run commands, build with buildx, name and clean up images."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+FRONTEND_IMAGE = "teamgosh/goshfile:latest"
+REGISTRY = "127.0.0.1:5000"
+SETUP_HINT = "run scripts/setup.sh (it installs and starts Docker, the registry and the frontend image)"
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished command."""
+
+    returncode: int
+    output: str
+
+
+def run(cmd: list[str], cwd: Path | None = None, timeout: float = 300) -> Run:
+    """Run ``cmd``, capturing stdout and stderr together."""
+    proc = subprocess.run(
+        cmd,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Run(proc.returncode, proc.stdout)
+
+
+class Images:
+    """Unique image names for one test, removed afterwards."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.suffix = uuid.uuid4().hex[:10]
+
+    def name(self, base: str, registry: str | None = None) -> str:
+        """A fresh ``repo:tag`` for this test."""
+        repo = f"{registry}/goshfile-e2e/{base}" if registry else f"goshfile-e2e/{base}"
+        image = f"{repo}:{self.suffix}"
+        self.names.append(image)
+        return image
+
+
+def buildx(context: Path, *args: str, file: str = "goshfile.yaml") -> Run:
+    """``docker buildx build --progress=plain -f FILE ARGS CONTEXT``."""
+    return run(["docker", "buildx", "build", "--progress=plain", "-f", str(context / file), *args, str(context)])
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    """Write ``files`` (relative path -> text) under ``folder``; return ``folder``."""
+    for rel, text in files.items():
+        target = folder / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return folder
+
+
+def image_run(image: str, *command: str) -> str:
+    """Run ``command`` in a container of ``image`` and return its output; fail on a non-zero exit."""
+    result = run(["docker", "run", "--rm", "--network", "none", image, *command])
+    assert result.returncode == 0, result.output
+    return result.output

@@ -1,0 +1,66 @@
+"""``goshfile build`` drives docker buildx with the goshfile frontend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docker
+import pytest
+
+from goshfile.cli.main import main
+from tests.e2e.helpers import Images, image_run, write
+
+pytestmark = pytest.mark.docker
+
+
+def test_goshfile_build_works_without_a_syntax_line(
+    tmp_path: Path, images: Images, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path,
+        {
+            "build.yaml": """apiVersion: 1
+image: bash:latest
+args: {WHO: nobody}
+steps:
+  - name: greet
+    run: {command: [/usr/local/bin/bash, -c, "echo hi ${WHO} > /greeting.txt"]}
+"""
+        },
+    )
+    image = images.name("cli")
+    key = "ab" * 32
+    status = main(
+        [
+            "build",
+            str(tmp_path),
+            "-f",
+            str(tmp_path / "build.yaml"),
+            "-t",
+            image,
+            "--build-arg",
+            "WHO=there",
+            "--wallet-public",
+            key,
+            "--frontend-image",
+            "teamgosh/goshfile:latest",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert status == 0
+    image_id = docker.from_env().images.get(image).id
+    assert out.strip() == image_id
+    assert image_run(image, "cat", "/greeting.txt") == "hi there\n"
+    assert docker.from_env().images.get(image).attrs["Config"]["Labels"]["WALLET_PUBLIC"] == key
+
+
+def test_goshfile_build_reports_a_failed_build_as_one_line(
+    tmp_path: Path, images: Images, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, {"goshfile.yaml": "apiVersion: 2\nimage: bash:latest\n"})
+    status = main(
+        ["build", str(tmp_path), "-t", images.name("cli-bad"), "--frontend-image", "teamgosh/goshfile:latest"]
+    )
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.strip().splitlines()[-1].startswith("goshfile: error: docker buildx build failed")
