@@ -87,3 +87,9 @@ def test_secret_build_arg_is_refused_without_echoing_it(seed: Path, images: Imag
     assert result.returncode != 0
     assert "WALLET_SECRET looks like a secret" in result.output
     assert secret not in result.output
+
+
+def test_undeclared_build_arg_is_shown_as_a_warning(seed: Path, images: Images) -> None:
+    result = buildx(seed, "-t", images.name("warn"), "--build-arg", "UNUSED=1")
+    assert result.returncode == 0, result.output
+    assert "build args not declared in goshfile.yaml 'args' were ignored: UNUSED" in result.output
