@@ -1,0 +1,102 @@
+"""A small read-only client of the OCI distribution API: manifest digests and image configs.
+
+Used to verify images that are not in the local engine. Anonymous access
+(with the registry's bearer-token challenge answered anonymously); plain HTTP
+only for loopback registries, as Docker allows by default.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from goshfile.errors import EngineError, InputError
+from goshfile.images.reference import Reference
+
+INDEX_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json")
+MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json")
+_LOOPBACK = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$")
+
+
+@dataclass(frozen=True)
+class RemoteImage:
+    """What a registry says about an image: its manifest digest and its config."""
+
+    digest: str
+    config: dict[str, Any]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The image's labels."""
+        return dict((self.config.get("config") or {}).get("Labels") or {})
+
+
+class RegistryClient:
+    """Fetch manifests and configs from a registry."""
+
+    def __init__(self, platform: tuple[str, str] = ("linux", "amd64"), timeout: float = 30) -> None:
+        self.platform = platform
+        self.timeout = timeout
+        self._tokens: dict[str, str] = {}
+
+    def _base(self, ref: Reference) -> str:
+        domain = "registry-1.docker.io" if ref.domain == "docker.io" else ref.domain
+        scheme = "http" if _LOOPBACK.match(domain) else "https"
+        return f"{scheme}://{domain}/v2/{ref.path}"
+
+    def _get(self, url: str, accept: tuple[str, ...], repo: str) -> tuple[bytes, dict[str, str]]:
+        headers = {"Accept": ", ".join(accept)}
+        if repo in self._tokens:
+            headers["Authorization"] = f"Bearer {self._tokens[repo]}"
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=self.timeout) as res:
+                return res.read(), dict(res.headers.items())
+        except urllib.error.HTTPError as exc:
+            challenge = exc.headers.get("WWW-Authenticate", "")
+            if exc.code == 401 and challenge.startswith("Bearer") and repo not in self._tokens:
+                self._tokens[repo] = self._token(challenge)
+                return self._get(url, accept, repo)
+            if exc.code == 404:
+                raise InputError(f"{url}: not found in the registry") from None
+            raise EngineError(f"registry answered {exc.code} for {url}") from None
+        except OSError as exc:
+            raise EngineError(f"cannot reach the registry for {url}: {exc}") from None
+
+    def _token(self, challenge: str) -> str:
+        params = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
+        realm = params.pop("realm", "")
+        if not realm:
+            raise EngineError("registry asked for a token without a realm")
+        url = realm + "?" + urllib.parse.urlencode(params)
+        try:
+            with urllib.request.urlopen(url, timeout=self.timeout) as res:
+                body = json.loads(res.read())
+        except (OSError, ValueError) as exc:
+            raise EngineError(f"registry token request failed: {exc}") from None
+        return str(body.get("token") or body.get("access_token") or "")
+
+    def inspect(self, ref: Reference) -> RemoteImage:
+        """The manifest digest of ``ref`` (index digest for multi-platform images) and its config."""
+        base = self._base(ref)
+        target = ref.digest or ref.tag or "latest"
+        body, headers = self._get(f"{base}/manifests/{target}", INDEX_TYPES + MANIFEST_TYPES, ref.path)
+        digest = headers.get("Docker-Content-Digest") or ref.digest
+        if not digest:
+            raise EngineError(f"registry gave no digest for {ref}")
+        manifest = json.loads(body)
+        if manifest.get("mediaType") in INDEX_TYPES or "manifests" in manifest:
+            os_, arch = self.platform
+            platforms = [(m, m.get("platform") or {}) for m in manifest.get("manifests", [])]
+            chosen = next((m for m, p in platforms if p.get("os") == os_ and p.get("architecture") == arch), None)
+            if chosen is None:
+                raise InputError(f"{ref}: no {os_}/{arch} image in its index")
+            body, _ = self._get(f"{base}/manifests/{chosen['digest']}", MANIFEST_TYPES, ref.path)
+            manifest = json.loads(body)
+        config_digest = manifest["config"]["digest"]
+        config, _ = self._get(f"{base}/blobs/{config_digest}", ("*/*",), ref.path)
+        return RemoteImage(digest, json.loads(config))
