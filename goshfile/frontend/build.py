@@ -57,7 +57,7 @@ class Frontend:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise InputError(f"{name}: not UTF-8 text") from None
-        loaded = load_text(text, name, self.options.build_args)
+        loaded = load_text(text, name, self.options.build_args, allow_refs=True)
         for warning in loaded.warnings:
             self.gateway.warn(self.definition_vertex, warning)
         return loaded

@@ -6,6 +6,7 @@ named contexts) is handed in, so this module is unit-tested without an engine.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import shlex
 from collections.abc import Callable
@@ -14,11 +15,20 @@ from datetime import datetime
 from typing import Any
 
 from goshfile.errors import SpecError
-from goshfile.frontend.imageconfig import HERMETIC_LABEL, ImageConfig, empty_config, ensure_path, merge_env
+from goshfile.frontend.imageconfig import (
+    DIGEST_LABEL,
+    HERMETIC_LABEL,
+    SOURCES_LABEL,
+    ImageConfig,
+    empty_config,
+    ensure_path,
+    merge_env,
+)
 from goshfile.frontend.options import BuildOptions
 from goshfile.llb import Chown, MountKind, MountSpec, NetMode, Platform, Sharing, State
 from goshfile.spec import Loaded
 from goshfile.spec.model import BindMount, CacheMount, Copy, GoshMount, Run, TmpfsMount
+from goshfile.spec.sources import SourceUse, mount_use, named_sources, split_url
 
 MAIN_CONTEXT = "context"
 _SHARING = {"shared": Sharing.SHARED, "private": Sharing.PRIVATE, "locked": Sharing.LOCKED}
@@ -60,6 +70,8 @@ class _Converter:
         self.platform = platform
         self.image = ImageConfig(base.config, platform)
         self.steps: dict[str, State] = {}
+        self.named = named_sources(self.spec)
+        self.gosh_sources: list[dict[str, str]] = []
         if base.reference is None:
             self.state = State.scratch(platform)
         else:
@@ -70,10 +82,36 @@ class _Converter:
                 name=f"[base] {base.reference}",
             )
 
+    def gosh(self, use: SourceUse) -> State:
+        """The state of a gosh source, provided as a named build context."""
+        commit = use.revision if use.pinned else self.options.pins.get(use.pin_arg())
+        if commit is None:
+            message = f"{use.revision!r} is a branch or tag; pin a commit or build with goshfile build --allow-ref"
+            raise SpecError([self.loaded.document.problem(use.path, message)])
+        name = use.context_name(commit)
+        state = self.resolve(name)
+        if state is None:
+            message = (
+                f"gosh source {use.url} at {commit} was not provided: build with 'goshfile build' "
+                f"(it fetches and verifies GOSH sources) or pass --build-context {name}=DIR "
+                "with a checkout of that commit"
+            )
+            raise SpecError([self.loaded.document.problem(use.path, message)])
+        record = {"url": use.url, "commit": commit}
+        if not use.pinned:
+            record["ref"] = use.revision
+        if use.subdir:
+            record["subdir"] = use.subdir
+        if record not in self.gosh_sources:
+            self.gosh_sources.append(record)
+        return state
+
     def source(self, ref: str | None, path: tuple[str | int, ...]) -> State:
         name = ref or MAIN_CONTEXT
         if ref is not None and ref in self.steps:
             return self.steps[ref]
+        if ref is not None and ref in self.named:
+            return self.gosh(self.named[ref])
         state = self.resolve(name)
         if state is None:
             raise SpecError(
@@ -99,13 +137,9 @@ class _Converter:
                 src = self.source(m.from_, (*path, "from"))
                 out.append(MountSpec(m.dst, source=src.output, selector=m.src, readonly=m.readonly))
             elif isinstance(m, GoshMount):
-                raise SpecError(
-                    [
-                        self.loaded.document.problem(
-                            (*path, "gosh"), "gosh:// mounts are not supported by this version of goshfile yet"
-                        )
-                    ]
-                )
+                use = mount_use(self.spec, m, (*path, "gosh"))
+                assert use is not None  # the loader checked source names
+                out.append(MountSpec(m.dst, source=self.gosh(use).output, readonly=m.readonly))
         return out
 
     def run(self, index: int, run: Run, name: str, env: list[str], workdir: str, user: str) -> None:
@@ -121,7 +155,11 @@ class _Converter:
         )
 
     def copy(self, index: int, copy: Copy, name: str, workdir: str) -> None:
-        src = self.source(copy.from_, ("steps", index, "copy", "from"))
+        if copy.gosh is not None:
+            url, ref, subdir = split_url(copy.gosh)
+            src = self.gosh(SourceUse(url, copy.commit or ref, subdir, ("steps", index, "copy", "gosh")))
+        else:
+            src = self.source(copy.from_, ("steps", index, "copy", "from"))
         paths = [posixpath.normpath("/" + p) for p in copy.sources]
         dest = copy.dst if copy.dst.startswith("/") else posixpath.join(workdir, copy.dst)
         if copy.dst.endswith("/") and not dest.endswith("/"):
@@ -159,7 +197,10 @@ class _Converter:
             self.image.add_history(created_by, created)
             self.steps[step.name] = self.state
         self.image.set_process(env=env, workdir=spec.workdir, user=spec.user, entrypoint=spec.entrypoint, cmd=spec.cmd)
-        self.image.add_labels({**spec.labels, HERMETIC_LABEL: str(hermetic).lower(), **self.options.labels})
+        labels = {**spec.labels, HERMETIC_LABEL: str(hermetic).lower(), DIGEST_LABEL: self.loaded.document.sha256}
+        if self.gosh_sources:
+            labels[SOURCES_LABEL] = json.dumps(self.gosh_sources, sort_keys=True, separators=(",", ":"))
+        self.image.add_labels({**labels, **self.options.labels})
         return Conversion(self.state, self.image, hermetic)
 
 

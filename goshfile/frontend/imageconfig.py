@@ -11,7 +11,9 @@ from typing import Any
 from goshfile.llb.vertex import Platform
 
 DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-HERMETIC_LABEL = "goshfile.hermetic"
+HERMETIC_LABEL = "goshfile.hermetic"  # "false" when any step had network
+DIGEST_LABEL = "goshfile.digest"  # sha256 of the goshfile's bytes
+SOURCES_LABEL = "goshfile.sources"  # JSON list of the gosh sources used: url, commit (ref, subdir)
 
 
 def merge_env(base: Iterable[str], *overrides: dict[str, str]) -> list[str]:

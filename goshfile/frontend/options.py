@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from goshfile.errors import InputError
 from goshfile.llb.vertex import Platform
 from goshfile.secrets import REFUSAL, looks_secret
+from goshfile.spec.sources import PIN_PREFIX
 
 OPT_PREFIX = "BUILDKIT_FRONTEND_OPT_"
 DEFAULT_FILENAME = "goshfile.yaml"
@@ -35,6 +36,7 @@ class BuildOptions:
     no_cache: frozenset[str] | None = None  # None: use the cache; empty: ignore it for every step
     platform: Platform | None = None
     image_resolve_mode: str = "default"
+    pins: dict[str, str] = field(default_factory=dict)  # gosh-pin:<url>#<ref> -> commit
 
     def ignores_cache(self, step_name: str) -> bool:
         """Whether ``--no-cache`` (all steps, or the named ones) applies to a step."""
@@ -102,6 +104,7 @@ def parse_options(opts: Mapping[str, str]) -> BuildOptions:
         no_cache=no_cache,
         platform=platform,
         image_resolve_mode=mode,
+        pins={k: v for k, v in build_args.items() if k.startswith(PIN_PREFIX)},
     )
 
 

@@ -10,6 +10,7 @@ keep the last duplicate and lose input.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,7 @@ class Document:
     filename: str
     data: Any
     positions: Positions
+    sha256: str = ""
 
     def problem(self, path: Path, message: str, *, at_key: bool = False) -> Problem:
         """A :class:`Problem` located at ``path`` in this document."""
@@ -136,4 +138,4 @@ def decode(text: str, filename: str) -> Document:
         loader.dispose()
     if decoder.problems:
         raise SpecError(decoder.problems)
-    return Document(filename, data, decoder.positions)
+    return Document(filename, data, decoder.positions, "sha256:" + hashlib.sha256(text.encode()).hexdigest())

@@ -17,13 +17,14 @@ from goshfile.errors import Problem, SpecError
 from goshfile.secrets import REFUSAL, looks_secret
 from goshfile.spec.document import Document, Path, decode
 from goshfile.spec.messages import describe
-from goshfile.spec.model import Goshfile
+from goshfile.spec.model import Goshfile, GoshMount
+from goshfile.spec.sources import uses
 
 _REF = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 # Build args that BuildKit clients pass on their own, or that goshfile reads itself.
 _IMPLICIT_ARGS = re.compile(
-    r"^(BUILDKIT_.*|SOURCE_DATE_EPOCH|wallet_public|WALLET_PUBLIC|"
+    r"^(BUILDKIT_.*|SOURCE_DATE_EPOCH|wallet_public|WALLET_PUBLIC|gosh-pin:.*|"
     r"(HTTP|HTTPS|FTP|NO|ALL)_PROXY|(http|https|ftp|no|all)_proxy)$"
 )
 
@@ -140,8 +141,36 @@ def _check_semantics(doc: Document, data: dict[str, Any], problems: list[Problem
                     problems.append(doc.problem((section, key), f"{key} {REFUSAL}", at_key=True))
 
 
-def load_document(doc: Document, build_args: dict[str, str] | None = None) -> Loaded:
-    """Validate a decoded document; substitute ``build_args`` unless it is None (lint)."""
+def _check_sources(doc: Document, spec: Goshfile, allow_refs: bool, problems: list[Problem]) -> None:
+    """Gosh sources: named sources exist and do not clash with steps; revisions are commits unless refs are allowed."""
+    step_names = {s.name for s in spec.steps}
+    for name in spec.sources:
+        if name in step_names:
+            problems.append(doc.problem(("sources", name), "a source and a step cannot share a name", at_key=True))
+    for i, step in enumerate(spec.steps):
+        if step.run is None:
+            continue
+        for j, mount in enumerate(step.run.mounts):
+            if isinstance(mount, GoshMount) and mount.source is not None and mount.source not in spec.sources:
+                path = ("steps", i, "run", "mounts", j, "source")
+                problems.append(doc.problem(path, f"no source named {mount.source!r} in 'sources'"))
+    if not allow_refs:
+        for use in uses(spec):
+            if not use.pinned:
+                problems.append(
+                    doc.problem(
+                        use.path,
+                        f"{use.revision!r} is not a full commit id (40 hex); pin a commit, "
+                        "or let goshfile build resolve a branch or tag with --allow-ref",
+                    )
+                )
+
+
+def load_document(doc: Document, build_args: dict[str, str] | None = None, allow_refs: bool = False) -> Loaded:
+    """Validate a decoded document; substitute ``build_args`` unless it is None (lint).
+
+    Gosh sources must be pinned by commit unless ``allow_refs``.
+    """
     data = _strip_extensions(doc.data)
     problems: list[Problem] = []
     warnings: list[str] = []
@@ -173,11 +202,12 @@ def load_document(doc: Document, build_args: dict[str, str] | None = None) -> Lo
         spec = Goshfile.model_validate(data)
     except ValidationError as exc:
         raise SpecError(problems + _validation_problems(doc, data, exc)) from None
+    _check_sources(doc, spec, allow_refs, problems)
     if problems:
         raise SpecError(problems)
     return Loaded(spec, doc, warnings)
 
 
-def load_text(text: str, filename: str, build_args: dict[str, str] | None = None) -> Loaded:
+def load_text(text: str, filename: str, build_args: dict[str, str] | None = None, allow_refs: bool = False) -> Loaded:
     """Decode and validate goshfile ``text``; ``filename`` is used in messages."""
-    return load_document(decode(text, filename), build_args)
+    return load_document(decode(text, filename), build_args, allow_refs)

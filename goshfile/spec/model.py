@@ -13,8 +13,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-GOSH_URL = re.compile(r"^gosh(::[A-Za-z0-9_.-]+)?://([^@/]+@)?0:[0-9a-fA-F]{64}/[^/]+/[^/#]+(#.*)?$")
+GOSH_URL = re.compile(r"^gosh(::[A-Za-z0-9_.-]+)?://([^@/]+@)?0:[0-9a-fA-F]{64}/[^/#]+/[^/#]+(#.*)?$")
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
+REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$")
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -66,19 +67,55 @@ class BindMount(_Model):
     readonly: bool = True
 
 
+GoshUrl = Annotated[
+    str, Field(pattern=GOSH_URL.pattern, description="gosh[::net]://0:<64 hex>/<dao>/<repo>[#ref][:subdir]")
+]
+Revision = Annotated[
+    str,
+    Field(
+        pattern=REVISION.pattern,
+        description="A commit id (40 hex); a branch or tag only with goshfile build --allow-ref.",
+    ),
+]
+
+
+class GoshSource(_Model):
+    """A GOSH repository at a commit."""
+
+    gosh: GoshUrl
+    commit: Revision | None = None
+
+    @model_validator(mode="after")
+    def _pinned(self) -> GoshSource:
+        if self.commit is None and "#" not in self.gosh:
+            raise ValueError("a gosh source needs 'commit' (or a #ref in its URL)")
+        return self
+
+
 class GoshMount(_Model):
-    """A GOSH repository at a pinned commit (GOSH's own field names)."""
+    """A GOSH repository mounted into a run step: inline (GOSH's field names) or a named source."""
 
     type: Literal["gosh"] = "gosh"
-    gosh: Annotated[str, Field(pattern=GOSH_URL.pattern)]
-    commit: Annotated[str, Field(pattern=COMMIT.pattern)]
+    gosh: GoshUrl | None = None
+    commit: Revision | None = None
+    source: NonEmpty | None = Field(None, description="A name from the top-level 'sources'.")
     dst: AbsPath
     readonly: bool = True
+
+    @model_validator(mode="after")
+    def _one_form(self) -> GoshMount:
+        if (self.gosh is None) == (self.source is None):
+            raise ValueError("a gosh mount needs either 'gosh' (with 'commit') or 'source'")
+        if self.source is not None and self.commit is not None:
+            raise ValueError("'commit' goes with 'gosh', not with 'source'")
+        if self.gosh is not None and self.commit is None and "#" not in self.gosh:
+            raise ValueError("a gosh mount needs 'commit' (or a #ref in its URL)")
+        return self
 
 
 def _mount_kind(value: Any) -> str | None:
     if isinstance(value, dict):
-        kind = value.get("type", "gosh" if "gosh" in value else None)
+        kind = value.get("type", "gosh" if "gosh" in value or "source" in value else None)
         return kind if isinstance(kind, str) else None
     return None
 
@@ -108,12 +145,26 @@ class Run(_Model):
 
 
 class Copy(_Model):
-    """Copy files from the build context, a named context or an earlier step."""
+    """Copy files from the build context, a named context, a gosh source or an earlier step."""
 
     src: NonEmpty | Annotated[list[NonEmpty], Field(min_length=1)]
     dst: NonEmpty
-    from_: NonEmpty | None = Field(None, alias="from", description="An earlier step's name or a named build context.")
+    from_: NonEmpty | None = Field(
+        None, alias="from", description="An earlier step's name, a name from 'sources', or a named build context."
+    )
+    gosh: GoshUrl | None = None
+    commit: Revision | None = None
     chown: NonEmpty | None = None
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> Copy:
+        if self.gosh is not None and self.from_ is not None:
+            raise ValueError("a copy takes either 'from' or 'gosh', not both")
+        if self.commit is not None and self.gosh is None:
+            raise ValueError("'commit' goes with 'gosh'")
+        if self.gosh is not None and self.commit is None and "#" not in self.gosh:
+            raise ValueError("a copy from gosh needs 'commit' (or a #ref in its URL)")
+        return self
 
     @property
     def sources(self) -> list[str]:
@@ -148,5 +199,8 @@ class Goshfile(_Model):
     labels: dict[NonEmpty, str] = {}
     args: dict[Annotated[str, Field(pattern=NAME.pattern)], str | None] = Field(
         {}, description="Build arguments: name -> default (null: must be given with --build-arg)."
+    )
+    sources: dict[Annotated[str, Field(pattern=NAME.pattern)], GoshSource] = Field(
+        {}, description="GOSH repositories named once, used by 'source:' mounts and 'from:' copies."
     )
     steps: list[Step] = []
