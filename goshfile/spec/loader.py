@@ -17,7 +17,7 @@ from goshfile.errors import Problem, SpecError
 from goshfile.secrets import REFUSAL, looks_secret
 from goshfile.spec.document import Document, Path, decode
 from goshfile.spec.messages import describe
-from goshfile.spec.model import Goshfile, GoshMount
+from goshfile.spec.model import MOUNT_TAGS, Goshfile, GoshMount
 from goshfile.spec.sources import uses
 
 _REF = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -83,7 +83,10 @@ def _data_path(doc: Document, data: Any, loc: tuple[int | str, ...]) -> tuple[Pa
 def _validation_problems(doc: Document, data: Any, exc: ValidationError) -> list[Problem]:
     seen: dict[str, Problem] = {}
     for err in exc.errors(include_url=False):
-        path, at_key = _data_path(doc, data, tuple(err["loc"]))
+        loc = tuple(err["loc"])
+        if err["type"] == "value_error" and len(loc) >= 2 and isinstance(loc[-2], int) and loc[-1] in MOUNT_TAGS:
+            loc = loc[:-1]  # a mount's own check: the last element is the union tag, not a field
+        path, at_key = _data_path(doc, data, loc)
         if err["type"] == "extra_forbidden":
             at_key = True
         problem = doc.problem(path, describe(err, path), at_key=at_key and err["type"] != "missing")

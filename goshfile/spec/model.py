@@ -120,6 +120,7 @@ def _mount_kind(value: Any) -> str | None:
     return None
 
 
+MOUNT_TAGS = frozenset({"cache", "tmpfs", "bind", "gosh"})
 Mount = Annotated[
     Annotated[CacheMount, Tag("cache")]
     | Annotated[TmpfsMount, Tag("tmpfs")]
