@@ -11,15 +11,18 @@ import json
 import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from goshfile.errors import EngineError, GoshfileError, InputError, SpecError
-from goshfile.frontend.convert import MAIN_CONTEXT, BaseImage, convert
 from goshfile.frontend.gateway import UNKNOWN, Gateway
-from goshfile.frontend.options import BuildOptions, parse_options, worker_platform
+from goshfile.frontend.options import MAIN_CONTEXT, BuildOptions, parse_options, worker_platform
 from goshfile.images import reference
 from goshfile.llb import Platform, State, marshal
-from goshfile.spec import Loaded, load_text
+
+if TYPE_CHECKING:
+    from goshfile.frontend.convert import BaseImage
+    from goshfile.spec import Loaded
+
 
 CONFIG_KEY = "containerimage.config"
 DOCKERFILE_LOCAL = "dockerfile"  # the local that holds the build definition file
@@ -57,6 +60,8 @@ class Frontend:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise InputError(f"{name}: not UTF-8 text") from None
+        from goshfile.spec import load_text  # heavy (pydantic): imported late, see main.py
+
         loaded = load_text(text, name, self.options.build_args, allow_refs=True)
         for warning in loaded.warnings:
             self.gateway.warn(self.definition_vertex, warning)
@@ -70,6 +75,8 @@ class Frontend:
 
     def resolve_base(self, loaded: Loaded) -> BaseImage:
         """Pin the base image by digest and fetch its config."""
+        from goshfile.frontend.convert import BaseImage
+
         image = loaded.spec.image
         if image == "scratch":
             return BaseImage.scratch(self.platform)
@@ -138,6 +145,8 @@ class Frontend:
         """Run the whole build; return the result ref and its metadata."""
         loaded = self.read_goshfile()
         base = self.resolve_base(loaded)
+        from goshfile.frontend.convert import convert
+
         result = convert(loaded, base, self.options, self.context, self.platform, created)
         ref = self.gateway.solve(marshal(result.state.output))
         return ref, {CONFIG_KEY: result.config.render(created)}

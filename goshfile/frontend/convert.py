@@ -24,13 +24,12 @@ from goshfile.frontend.imageconfig import (
     ensure_path,
     merge_env,
 )
-from goshfile.frontend.options import BuildOptions
+from goshfile.frontend.options import MAIN_CONTEXT, BuildOptions
 from goshfile.llb import Chown, MountKind, MountSpec, NetMode, Platform, Sharing, State
 from goshfile.spec import Loaded
 from goshfile.spec.model import BindMount, CacheMount, Copy, GoshMount, Run, TmpfsMount
 from goshfile.spec.sources import SourceUse, mount_use, named_sources, split_url
 
-MAIN_CONTEXT = "context"
 _SHARING = {"shared": Sharing.SHARED, "private": Sharing.PRIVATE, "locked": Sharing.LOCKED}
 
 ContextResolver = Callable[[str], State | None]

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from goshfile.errors import InputError
 from goshfile.llb.vertex import Platform
 from goshfile.secrets import REFUSAL, looks_secret
-from goshfile.spec.sources import PIN_PREFIX
+from goshfile.spec.pins import PIN_PREFIX
 
 OPT_PREFIX = "BUILDKIT_FRONTEND_OPT_"
 DEFAULT_FILENAME = "goshfile.yaml"
+MAIN_CONTEXT = "context"  # the client's build context
 WALLET_LABEL = "WALLET_PUBLIC"
 _HEX_KEY = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
 

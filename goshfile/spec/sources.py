@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 from goshfile.spec.document import Path
 from goshfile.spec.model import COMMIT, Goshfile, GoshMount
-
-PIN_PREFIX = "gosh-pin:"
+from goshfile.spec.pins import PIN_PREFIX
 
 
 def split_url(text: str) -> tuple[str, str, str]:
