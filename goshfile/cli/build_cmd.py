@@ -9,6 +9,7 @@ import click
 from goshfile.cli.spec_cmds import BUILD_ARG_OPTION, _build_args
 from goshfile.engine import BuildRequest, BuildxBuilder
 from goshfile.engine.buildx import FRONTEND_IMAGE
+from goshfile.engine.plan import DEFAULT_FILE, plan_build
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -22,13 +23,19 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 
 
 @click.command()
-@click.argument("context", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("context", default=".", metavar="CONTEXT")
 @click.option(
     "-f",
     "--file",
     "file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The goshfile (default: CONTEXT/goshfile.yaml).",
+    help="The goshfile (default: CONTEXT/goshfile.yaml; for a gosh:// CONTEXT, a path in the repository).",
+)
+@click.option("--commit", metavar="SHA", help="With a gosh:// CONTEXT: the commit to build (40 hex).")
+@click.option(
+    "--allow-ref",
+    is_flag=True,
+    help="Let branches and tags stand for commits (in --commit and in gosh sources); each is resolved and recorded.",
 )
 @click.option("-t", "--tag", "tags", multiple=True, metavar="IMAGE", help="Name the image (repeatable).")
 @BUILD_ARG_OPTION
@@ -47,8 +54,10 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option("--progress", default="auto", show_default=True, type=click.Choice(["auto", "plain", "tty", "quiet"]))
 @click.option("--frontend-image", default=FRONTEND_IMAGE, show_default=True, help="The frontend image to build with.")
 def build(
-    context: Path,
+    context: str,
     file: Path | None,
+    commit: str | None,
+    allow_ref: bool,
     tags: tuple[str, ...],
     build_args: tuple[str, ...],
     labels: tuple[str, ...],
@@ -66,18 +75,29 @@ def build(
     The same as
       docker buildx build -f CONTEXT/goshfile.yaml -t IMAGE CONTEXT
     for a goshfile whose first line is `# syntax=teamgosh/goshfile`, but works
-    without that line too. Prints the image ID (and the pushed digest with --push).
+    without that line too, and fetches and verifies the goshfile's gosh://
+    sources first (run steps never see the network). Prints the image ID (and
+    the pushed digest with --push).
+
+    \b
+    Build straight from a GOSH repository at a commit:
+      goshfile build gosh://0:<64 hex>/dao/repo --commit SHA [-f path/in/repo.yaml] -t IMAGE
+    The image is labelled GOSH_ADDRESS, GOSH_COMMIT_HASH, gosh.address,
+    gosh.commit and gosh.image.dockerfile.
     """
-    label_map = _pairs(labels, "--label")
+    from_gosh = context.startswith("gosh:")
+    if commit and not from_gosh:
+        raise click.BadParameter("--commit goes with a gosh:// CONTEXT", param_hint="--commit")
     args = _build_args(build_args)
     if wallet_public:
         args["wallet_public"] = wallet_public
+    local = Path(context)
     request = BuildRequest(
-        context=context,
-        file=file or context / "goshfile.yaml",
+        context=local,
+        file=file or (Path(DEFAULT_FILE) if from_gosh else local / DEFAULT_FILE),
         tags=tags,
         build_args=args,
-        labels=label_map,
+        labels=_pairs(labels, "--label"),
         build_contexts=_pairs(contexts, "--build-context"),
         push=push,
         no_cache=no_cache,
@@ -85,7 +105,11 @@ def build(
         frontend_image=frontend_image,
         progress=progress,
     )
-    result = BuildxBuilder().build(request)
+    plan = plan_build(request, gosh_context=context if from_gosh else None, commit=commit, allow_refs=allow_ref)
+    for source in ([plan.context_source] if plan.context_source else []) + plan.sources:
+        if source.revision != source.commit:
+            click.echo(f"goshfile: {source.url} {source.revision} is commit {source.commit}", err=True)
+    result = BuildxBuilder().build(plan.request)
     if result.image_id:
         click.echo(result.image_id)
     if push and result.digest:

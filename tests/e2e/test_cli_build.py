@@ -54,7 +54,7 @@ steps:
     assert docker.from_env().images.get(image).attrs["Config"]["Labels"]["WALLET_PUBLIC"] == key
 
 
-def test_goshfile_build_reports_a_failed_build_as_one_line(
+def test_goshfile_build_checks_the_goshfile_before_building(
     tmp_path: Path, images: Images, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(tmp_path, {"goshfile.yaml": "apiVersion: 2\nimage: bash:latest\n"})
@@ -63,4 +63,25 @@ def test_goshfile_build_reports_a_failed_build_as_one_line(
     )
     err = capsys.readouterr().err
     assert status == 1
-    assert err.strip().splitlines()[-1].startswith("goshfile: error: docker buildx build failed")
+    assert f"{tmp_path / 'goshfile.yaml'}:1:13: apiVersion: must be 1" in err
+
+
+def test_goshfile_build_reports_a_failed_build_as_one_line(
+    tmp_path: Path, images: Images, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path,
+        {
+            "goshfile.yaml": "apiVersion: 1\nimage: bash:latest\n"
+            "steps:\n  - name: fail\n    run: {command: [/bin/false]}\n"
+        },
+    )
+    status = main(
+        ["build", str(tmp_path), "-t", images.name("cli-fail"), "--frontend-image", "teamgosh/goshfile:latest"]
+    )
+    err = capsys.readouterr().err
+    assert status == 1
+    assert (
+        err.strip().splitlines()[-1]
+        == "goshfile: error: docker buildx build failed (exit status 1); see its output above"
+    )
