@@ -1,0 +1,391 @@
+"""Hermetic fetch: a gosh repository at a pinned commit, verified, exported into a content-addressed folder.
+
+1. The repository is fetched with git (``transfer.fsckObjects`` on) into a
+   cache, ``<cache>/gosh/<hash of the repository URL>.git``, reused by later
+   fetches: when the commit is already there, no network round trip happens.
+2. The commit must be a full 40-hex id; a branch or tag is resolved only with
+   ``allow_ref``. A commit the node does not have is an InputError.
+3. The tree at the commit (or one of its folders) is exported by reading each
+   object from the cache and re-hashing it: the commit must hash to the pinned
+   id, every tree and file to the id its parent names. Content that does not
+   match (a node or mirror serving other objects, or a damaged cache) is a
+   VerificationError, and nothing is exported.
+4. The export goes to ``<cache>/sources/<commit>[-<subdir hash>]/`` through a
+   temporary folder renamed into place; an existing export is reused as is.
+   Files get modes 0644/0755, and every mtime is the commit time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+from goshfile.errors import EngineError, InputError, VerificationError
+from goshfile.gosh.gitcmd import clean_env, git, last_lines
+from goshfile.gosh.network import HttpNode, LocalNode, Node, resolve_node
+from goshfile.gosh.store import RepoStore
+from goshfile.gosh.url import COMMIT_RE, GoshUrl, check_ref, normalize_subdir
+from goshfile.paths import cache_home
+
+REFSPECS = ("+refs/heads/*:refs/gosh/heads/*", "+refs/tags/*:refs/gosh/tags/*")
+# What git says when the objects it received do not add up: the node served other content.
+INTEGRITY_MARKERS = (
+    "did not send all necessary objects",
+    "did not receive expected object",
+    "bad object",
+    "hash mismatch",
+    "sha1 mismatch",
+    "index-pack failed",
+    "missing blob object",
+    "missing tree object",
+    "missing commit object",
+    "corrupt",
+    "inflate",
+)
+# What git's object checks (transfer.fsckObjects) say about malformed objects.
+FSCK_MARKERS = ("fsck error", "fsck:", "hasdotgit", "duplicateentries", "baddate", "badtree", "missingtree")
+NOT_FOUND_MARKERS = ("not our ref", "couldn't find remote ref", "unadvertised object", "not found")
+CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class FetchedSource:
+    """A verified export of a repository's tree (or a folder of it) at a commit."""
+
+    path: Path
+    commit: str
+    url: GoshUrl
+    commit_time: int
+    subdir: str = ""
+    ref: str | None = None
+
+
+def fetch(url: GoshUrl, commit: str, *, allow_ref: bool = False) -> FetchedSource:
+    """Fetch ``url`` at ``commit``, verify it and export its tree (``url.subdir`` only, if set).
+
+    ``commit`` is a full commit id; with ``allow_ref`` it may be a branch or tag (resolved on the
+    node, so always a network round trip). An empty ``commit`` takes the URL's ``#ref``.
+    """
+    revision = commit.strip() or (url.ref or "")
+    subdir = normalize_subdir(url.subdir or "")
+    ref: str | None = None
+    repo = CacheRepo(cache_home() / "gosh" / f"{url.key}.git")
+    if COMMIT_RE.fullmatch(revision.lower()):
+        revision = revision.lower()
+        # Reuse only what this repository's cache holds: the URL must have served the commit once.
+        cached = _exported(url, revision, subdir) if repo.has_commit(revision) else None
+        if cached is not None:
+            return cached
+    elif not allow_ref:
+        raise InputError(
+            f"{revision!r} is not a full commit id (40 hex) for {url.repository}; "
+            "pin a commit, or allow branches and tags with --allow-ref"
+        )
+    else:
+        ref = check_ref(revision)
+    with repo.locked():
+        repo.init()
+        if ref is not None:
+            revision = repo.resolve_ref(url, ref)
+        elif not repo.has_commit(revision):
+            repo.fetch_commit(url, revision)
+        repo.pin(revision)
+        return _export(repo, url, revision, subdir, ref)
+
+
+def source_dir(commit: str, subdir: str) -> Path:
+    """Where the export of ``commit`` (and ``subdir``) lives."""
+    name = commit if not subdir else f"{commit}-{hashlib.sha256(subdir.encode()).hexdigest()[:16]}"
+    return cache_home() / "sources" / name
+
+
+def _exported(url: GoshUrl, commit: str, subdir: str, ref: str | None = None) -> FetchedSource | None:
+    dest = source_dir(commit, subdir)
+    meta = dest.with_name(dest.name + ".json")
+    if not dest.is_dir():
+        return None
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        commit_time = int(data["commit_time"])
+        if data["commit"] != commit or data["subdir"] != subdir:
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return FetchedSource(dest, commit, url, commit_time, subdir, ref)
+
+
+def _export(repo: CacheRepo, url: GoshUrl, commit: str, subdir: str, ref: str | None) -> FetchedSource:
+    found = _exported(url, commit, subdir, ref)
+    if found is not None:
+        return found
+    dest = source_dir(commit, subdir)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
+    try:
+        with ObjectReader(repo.path) as reader:
+            try:
+                commit_time = reader.export(commit, subdir, staging / "tree", url)
+            except VerificationError as exc:
+                shutil.rmtree(repo.path, ignore_errors=True)  # never reuse a cache that served bad content
+                raise VerificationError(f"{exc}; the cached copy of {url.repository} was removed") from None
+        meta = staging / "meta.json"
+        meta.write_text(json.dumps({"commit": commit, "subdir": subdir, "commit_time": commit_time}) + "\n")
+        if not dest.is_dir():
+            with contextlib.suppress(OSError):  # OSError: another fetch put the same content in place
+                os.rename(staging / "tree", dest)
+        os.replace(meta, dest.with_name(dest.name + ".json"))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return FetchedSource(dest, commit, url, commit_time, subdir, ref)
+
+
+class CacheRepo:
+    """The bare repository that caches one gosh repository's objects."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold this cache's lock (one fetch at a time per repository)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".lock"), "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def init(self) -> None:
+        """Create the cache repository when it is missing."""
+        if (self.path / "HEAD").is_file():
+            return
+        shutil.rmtree(self.path, ignore_errors=True)
+        git(["init", "--quiet", "--bare", str(self.path)])
+        for key, value in (("fetch.fsckObjects", "true"), ("transfer.fsckObjects", "true"), ("gc.auto", "0")):
+            git(["config", key, value], cwd=self.path)
+
+    def has_commit(self, commit: str) -> bool:
+        """Whether the commit is in the cache."""
+        if not (self.path / "HEAD").is_file():
+            return False
+        done = git(["cat-file", "-e", f"{commit}^{{commit}}"], cwd=self.path, check=False)
+        return done.returncode == 0
+
+    def pin(self, commit: str) -> None:
+        """Keep ``commit`` reachable in the cache whatever the node's branches do later."""
+        git(["update-ref", f"refs/pinned/{commit}", commit], cwd=self.path)
+
+    def fetch_commit(self, url: GoshUrl, commit: str) -> None:
+        """Fetch the node's branches and tags; if the commit is not among them, ask for it by id."""
+        node = resolve_node(url)
+        self._fetch(url, node, list(REFSPECS))
+        if self.has_commit(commit):
+            return
+        failed = self._fetch(url, node, [commit], missing_ok=True)
+        if failed or not self.has_commit(commit):
+            raise InputError(f"commit {commit} not found in {url.repository} ({node})")
+
+    def resolve_ref(self, url: GoshUrl, ref: str) -> str:
+        """Fetch, then the commit a branch or tag names (branches first)."""
+        node = resolve_node(url)
+        self._fetch(url, node, list(REFSPECS))
+        short = ref.removeprefix("refs/heads/").removeprefix("refs/tags/")
+        candidates = [f"refs/gosh/heads/{short}", f"refs/gosh/tags/{short}"]
+        if ref.startswith("refs/tags/"):
+            candidates.reverse()
+        for name in candidates:
+            done = git(["rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], cwd=self.path, check=False)
+            if done.returncode == 0:
+                return done.stdout.decode().strip()
+        raise InputError(f"no branch or tag {ref!r} in {url.repository} ({node})")
+
+    def _fetch(self, url: GoshUrl, node: Node, refspecs: list[str], *, missing_ok: bool = False) -> bool:
+        """Run git fetch; True when it failed because the node did not have what was asked."""
+        remote = _git_remote(url, node)
+        args = ["-c", "transfer.fsckObjects=true", "-c", "fetch.fsckObjects=true", "fetch", "--quiet", "--no-tags"]
+        done = run_fetch([*args, "--", remote, *refspecs], self.path)
+        if done.returncode == 0:
+            return False
+        message = done.stderr.decode(errors="replace")
+        lowered = message.lower()
+        if any(marker in lowered for marker in FSCK_MARKERS):
+            raise VerificationError(
+                f"{node} served malformed objects for {url.repository} that git's object checks (fsck) reject: "
+                f"{last_lines(done.stderr)}"
+            )
+        if any(marker in lowered for marker in INTEGRITY_MARKERS):
+            raise VerificationError(
+                f"{node} served content for {url.repository} that does not match its git object ids "
+                f"(tampered or damaged): {last_lines(done.stderr)}"
+            )
+        if any(marker in lowered for marker in NOT_FOUND_MARKERS):
+            if missing_ok:
+                return True
+            raise InputError(f"repository {url.repository} not found on the {node}: {last_lines(done.stderr)}")
+        raise EngineError(f"could not fetch {url.repository} from the {node}: {last_lines(done.stderr)}")
+
+
+def _git_remote(url: GoshUrl, node: Node) -> str:
+    """The git URL of ``url``'s repository on ``node`` (checked to exist on a local node)."""
+    if isinstance(node, HttpNode):
+        return node.git_url(url)
+    assert isinstance(node, LocalNode)
+    store = RepoStore(node.path)
+    path = store.path_for(url)
+    if not store.exists(path):
+        raise InputError(f"repository {url.repository} not found on the {node} (no {path})")
+    return path.absolute().as_uri()
+
+
+def run_fetch(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """Run one ``git fetch`` (a separate function so tests can count network round trips)."""
+    return git(args, cwd=cwd, check=False)
+
+
+class ObjectReader:
+    """Reads objects from a repository with ``git cat-file --batch`` and checks each one's hash."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self.proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=repo,
+            env=clean_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.out = cast(io.BufferedReader, self.proc.stdout)
+
+    def __enter__(self) -> ObjectReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.proc.stdin is not None
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        self.out.close()
+        self.proc.wait()
+
+    def _open(self, oid: str, expected: str) -> int:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(f"{oid}\n".encode())
+        self.proc.stdin.flush()
+        header = self.out.readline().decode().split()
+        if len(header) != 3 or header[0] != oid:
+            raise VerificationError(f"{expected} object {oid} is missing")
+        if header[1] != expected:
+            raise VerificationError(f"object {oid} is a {header[1]}, where a {expected} was expected")
+        return int(header[2])
+
+    def _stream(self, oid: str, kind: str, size: int, sink: io.BufferedIOBase | None) -> bytes:
+        digest = hashlib.sha1(f"{kind} {size}\0".encode(), usedforsecurity=False)
+        kept = bytearray()
+        remaining = size
+        while remaining:
+            data = self.out.read(min(remaining, CHUNK))
+            if not data:
+                raise EngineError("git cat-file stopped early")
+            digest.update(data)
+            if sink is None:
+                kept += data
+            else:
+                sink.write(data)
+            remaining -= len(data)
+        self.out.read(1)  # the newline after each object
+        if digest.hexdigest() != oid:
+            raise VerificationError(f"{kind} {oid} does not match its id (its content hashes to {digest.hexdigest()})")
+        return bytes(kept)
+
+    def read(self, oid: str, kind: str) -> bytes:
+        """The verified content of a commit, tree or (small) blob."""
+        return self._stream(oid, kind, self._open(oid, kind), None)
+
+    def export(self, commit: str, subdir: str, dest: Path, url: GoshUrl) -> int:
+        """Write the verified tree at ``commit``/``subdir`` to ``dest``; return the commit time."""
+        tree, commit_time = _parse_commit(self.read(commit, "commit"), commit)
+        for part in subdir.split("/") if subdir else []:
+            entries = {name: (mode, oid) for mode, name, oid in _parse_tree(self.read(tree, "tree"), tree)}
+            mode, oid = entries.get(part.encode(), (b"", ""))
+            if mode != b"40000":
+                raise InputError(f"folder {subdir!r} not found in {url.repository} at commit {commit}")
+            tree = oid
+        self._write_tree(tree, dest, commit_time)
+        return commit_time
+
+    def _write_tree(self, tree: str, dest: Path, mtime: int) -> None:
+        dest.mkdir(mode=0o755)
+        for mode, name, oid in _parse_tree(self.read(tree, "tree"), tree):
+            path = dest / os.fsdecode(name)
+            if mode == b"40000":
+                self._write_tree(oid, path, mtime)
+            elif mode == b"160000":  # a submodule: an empty folder, as git archive does
+                path.mkdir(mode=0o755)
+                os.utime(path, (mtime, mtime))
+            elif mode == b"120000":
+                target = self.read(oid, "blob")
+                if not target or b"\0" in target:
+                    raise VerificationError(f"symbolic link {path.name!r} (blob {oid}) has an invalid target")
+                os.symlink(os.fsdecode(target), path)
+                os.utime(path, (mtime, mtime), follow_symlinks=False)
+            else:
+                perm = 0o755 if mode == b"100755" else 0o644
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, perm)
+                with os.fdopen(fd, "wb") as sink:
+                    self._stream(oid, "blob", self._open(oid, "blob"), sink)
+                os.chmod(path, perm)
+                os.utime(path, (mtime, mtime))
+        os.chmod(dest, 0o755)
+        os.utime(dest, (mtime, mtime))
+
+
+def _parse_commit(data: bytes, oid: str) -> tuple[str, int]:
+    """(tree id, committer time) of a commit object."""
+    tree = ""
+    when: int | None = None
+    for line in data.split(b"\n\n", 1)[0].split(b"\n"):
+        if line.startswith(b"tree ") and not tree:
+            tree = line[5:].decode(errors="replace")
+        elif line.startswith(b"committer "):
+            with contextlib.suppress(ValueError, IndexError):
+                when = int(line.rsplit(b" ", 2)[1])
+    if not COMMIT_RE.fullmatch(tree) or when is None:
+        raise VerificationError(f"commit {oid} is malformed (no tree or no committer time)")
+    return tree, when
+
+
+TREE_MODES = (b"40000", b"100644", b"100755", b"100664", b"120000", b"160000")
+
+
+def _parse_tree(data: bytes, oid: str) -> list[tuple[bytes, bytes, str]]:
+    """The entries (mode, name, id) of a tree object; VerificationError for entries git's fsck rejects."""
+    entries: list[tuple[bytes, bytes, str]] = []
+    seen: set[bytes] = set()
+    pos = 0
+    while pos < len(data):
+        space = data.find(b" ", pos)
+        nul = data.find(b"\0", space + 1)
+        if space < 0 or nul < 0 or nul + 21 > len(data):
+            raise VerificationError(f"tree {oid} is malformed")
+        mode, name = data[pos:space], data[space + 1 : nul]
+        entry = data[nul + 1 : nul + 21].hex()
+        pos = nul + 21
+        if mode not in TREE_MODES:
+            raise VerificationError(f"tree {oid} has an entry with an unknown mode {mode.decode(errors='replace')}")
+        if name in (b"", b".", b"..") or b"/" in name or name.lower() == b".git" or name in seen:
+            raise VerificationError(f"tree {oid} has a bad or duplicate entry name {name!r}")
+        seen.add(name)
+        entries.append((mode, name, entry))
+    return entries
