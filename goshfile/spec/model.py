@@ -13,7 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-GOSH_URL = re.compile(r"^gosh(::[A-Za-z0-9_.-]+)?://([^@/]+@)?0:[0-9a-fA-F]{64}/[^/#]+/[^/#]+(#.*)?$")
+_GOSH_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}"  # DAO and repository names, as the node stores them
+GOSH_URL = re.compile(
+    rf"^gosh(::[A-Za-z0-9][A-Za-z0-9_.-]{{0,99}})?://([A-Za-z0-9_][A-Za-z0-9_.-]{{0,99}}@)?0:[0-9a-fA-F]{{64}}"
+    rf"/{_GOSH_NAME}/{_GOSH_NAME}(#.*)?$"
+)
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$")
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -1,0 +1,155 @@
+"""Code from GOSH end to end: push with plain git, build from a pinned commit, hermetically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import docker
+import pytest
+
+from goshfile.cli.main import main
+from goshfile.gosh.fetch import fetch
+from goshfile.gosh.url import GoshUrl
+from tests.e2e.helpers import Images, image_run
+from tests.gosh.helpers import SYSTEM, commit, git, replace_loose_object, work_repo
+
+pytestmark = pytest.mark.docker
+URL = f"gosh://{SYSTEM}/dao/app"
+FRONTEND = ["--frontend-image", "teamgosh/goshfile:latest"]
+
+
+@pytest.fixture
+def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private local node and cache (GOSHFILE_HOME), git identity, and git-remote-gosh on PATH."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GOSHFILE_HOME", str(home / "goshfile"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_NAME", "Test")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "test@example.org")
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    for name in ("GOSH_NETWORK", "GOSH_CONFIG_PATH", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    return home / "goshfile"
+
+
+@pytest.fixture
+def pushed(tmp_path: Path, node: Path) -> tuple[str, str, Path]:
+    """A repository pushed to the local node in two commits: (first, second, work tree)."""
+    repo = work_repo(tmp_path / "work")
+    first = commit(repo, {"build.sh": "echo version one\n", "goshfile.yaml": GOSHFILE_IN_REPO})
+    git("push", "--quiet", URL, "main", cwd=repo)
+    second = commit(repo, {"build.sh": "echo version two\n"})
+    git("push", "--quiet", URL, "main", cwd=repo)
+    return first, second, repo
+
+
+GOSHFILE_IN_REPO = """apiVersion: 1
+image: bash:latest
+steps:
+  - name: build
+    copy: {src: build.sh, dst: /app/}
+  - name: run
+    run: {command: [/usr/local/bin/bash, -c, "bash /app/build.sh > /app/out.txt"]}
+"""
+
+
+def mounting(commit_id: str) -> str:
+    return f"""apiVersion: 1
+image: bash:latest
+steps:
+  - name: run from gosh
+    run:
+      command: [/usr/local/bin/bash, -c, "bash /src/build.sh > /out.txt; cat /proc/net/dev > /net.txt"]
+      mounts:
+        - gosh: "{URL}"
+          commit: "{commit_id}"
+          dst: /src
+"""
+
+
+def test_a_mounted_repository_is_the_pinned_commit_and_the_step_has_no_network(
+    tmp_path: Path, pushed: tuple[str, str, Path], images: Images, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, _, _ = pushed
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "goshfile.yaml").write_text(mounting(first))
+    image = images.name("gosh-mount")
+    assert main(["build", str(ctx), "-t", image, *FRONTEND]) == 0, capsys.readouterr().err
+    assert image_run(image, "cat", "/out.txt") == "version one\n"
+    interfaces = {line.split(":")[0].strip() for line in image_run(image, "cat", "/net.txt").splitlines()[2:]}
+    assert interfaces == {"lo"}
+    labels = docker.from_env().images.get(image).attrs["Config"]["Labels"]
+    assert json.loads(labels["goshfile.sources"]) == [{"commit": first, "url": URL}]
+
+
+def test_a_branch_needs_allow_ref_and_is_resolved_to_its_commit(
+    tmp_path: Path, pushed: tuple[str, str, Path], images: Images, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, second, _ = pushed
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "goshfile.yaml").write_text(mounting("main"))
+    image = images.name("gosh-ref")
+    assert main(["build", str(ctx), "-t", image, *FRONTEND]) == 1
+    assert "'main' is not a full commit id" in capsys.readouterr().err
+    assert main(["build", str(ctx), "-t", image, "--allow-ref", *FRONTEND]) == 0
+    assert f"{URL} main is commit {second}" in capsys.readouterr().err
+    assert image_run(image, "cat", "/out.txt") == "version two\n"
+    labels = docker.from_env().images.get(image).attrs["Config"]["Labels"]
+    assert json.loads(labels["goshfile.sources"]) == [{"commit": second, "ref": "main", "url": URL}]
+
+
+def test_a_missing_commit_fails_clearly(
+    tmp_path: Path, pushed: tuple[str, str, Path], images: Images, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    missing = "0123456789" * 4
+    (ctx / "goshfile.yaml").write_text(mounting(missing))
+    assert main(["build", str(ctx), "-t", images.name("gosh-missing"), *FRONTEND]) == 1
+    err = capsys.readouterr().err
+    assert missing in err and "not found" in err
+
+
+def test_a_tampered_object_in_the_node_fails_the_build(
+    tmp_path: Path, node: Path, pushed: tuple[str, str, Path], images: Images, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, _, repo = pushed
+    blob = git("rev-parse", f"{first}:build.sh", cwd=repo).stdout.strip()
+    store = next((node / "node").rglob("app.git"))
+    # a small push is stored as loose objects (receive.unpackLimit), which a tampering node rewrites
+    content = b"echo tampered\n"
+    replace_loose_object(store, blob, b"blob %d\0" % len(content) + content)
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "goshfile.yaml").write_text(mounting(first))
+    assert main(["build", str(ctx), "-t", images.name("gosh-tampered"), *FRONTEND]) == 1
+    err = capsys.readouterr().err
+    assert "goshfile: error:" in err and blob in err
+
+
+def test_build_straight_from_gosh_labels_the_image_and_reuses_the_fetch(
+    node: Path, pushed: tuple[str, str, Path], images: Images, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, _, _ = pushed
+    image = images.name("gosh-context")
+    assert main(["build", URL, "--commit", first, "-t", image, *FRONTEND]) == 0, capsys.readouterr().err
+    assert image_run(image, "cat", "/app/out.txt") == "version one\n"
+    labels = docker.from_env().images.get(image).attrs["Config"]["Labels"]
+    assert labels["GOSH_ADDRESS"] == labels["gosh.address"] == URL
+    assert labels["GOSH_COMMIT_HASH"] == labels["gosh.commit"] == first
+    assert labels["gosh.image.dockerfile"] == "goshfile.yaml"
+    assert labels["goshfile.digest"].startswith("sha256:")
+
+    # The node goes away: the same commit still builds from the verified cache, with no fetch.
+    shutil.rmtree(node / "node")
+    assert fetch(GoshUrl.parse(URL), first).commit == first
+    assert main(["build", URL, "--commit", first, "-t", image, *FRONTEND]) == 0, capsys.readouterr().err
