@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import sys
 from pathlib import Path
 
 import docker
@@ -15,7 +13,7 @@ from goshfile.cli.main import main
 from goshfile.gosh.fetch import fetch
 from goshfile.gosh.url import GoshUrl
 from tests.e2e.helpers import Images, image_run
-from tests.gosh.helpers import SYSTEM, commit, git, replace_loose_object, work_repo
+from tests.gosh.helpers import SYSTEM, commit, git, isolated_home, replace_loose_object, work_repo
 
 pytestmark = pytest.mark.docker
 URL = f"gosh://{SYSTEM}/dao/app"
@@ -25,18 +23,7 @@ FRONTEND = ["--frontend-image", "teamgosh/goshfile:latest"]
 @pytest.fixture
 def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private local node and cache (GOSHFILE_HOME), git identity, and git-remote-gosh on PATH."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GOSHFILE_HOME", str(home / "goshfile"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for who in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{who}_NAME", "Test")
-        monkeypatch.setenv(f"GIT_{who}_EMAIL", "test@example.org")
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    for name in ("GOSH_NETWORK", "GOSH_CONFIG_PATH", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.delenv(name, raising=False)
-    return home / "goshfile"
+    return isolated_home(tmp_path, monkeypatch) / "goshfile"
 
 
 @pytest.fixture

@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import zlib
 from pathlib import Path
 
+import pytest
+
 SYSTEM = "0:" + "ab" * 32
+HELPER_DIR = Path(sys.executable).parent  # the venv's bin, where git-remote-gosh is installed
+
+
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HOME and GOSHFILE_HOME in ``tmp_path``, no outside GOSH configuration, git identity, helper on PATH."""
+    if not (HELPER_DIR / "git-remote-gosh").is_file():
+        pytest.fail(f"git-remote-gosh is not installed in {HELPER_DIR}: run pip install -e . in the venv")
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GOSHFILE_HOME", str(home / "goshfile"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_NAME", "Test")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "test@example.org")
+    monkeypatch.setenv("PATH", f"{HELPER_DIR}{os.pathsep}{os.environ.get('PATH', '')}")
+    for name in ("GOSH_NETWORK", "GOSH_CONFIG_PATH", "XDG_DATA_HOME", "XDG_CACHE_HOME", "GIT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    return home
 
 
 def git(
