@@ -7,6 +7,7 @@ gRPC gateway.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import traceback
 from collections.abc import Mapping
@@ -94,7 +95,7 @@ class Frontend:
             parsed = json.loads(config)
         except ValueError:
             raise EngineError(f"image {ref.familiar()}: config is not JSON") from None
-        return BaseImage(str(pinned), parsed)
+        return BaseImage(str(pinned), parsed, "sha256:" + hashlib.sha256(config).hexdigest())
 
     def context(self, name: str) -> State | None:
         """The state of build context ``name`` (created on first use)."""

@@ -16,6 +16,8 @@ from typing import Any
 
 from goshfile.errors import SpecError
 from goshfile.frontend.imageconfig import (
+    BASE_CONFIG_LABEL,
+    BASE_LABEL,
     DIGEST_LABEL,
     HERMETIC_LABEL,
     SOURCES_LABEL,
@@ -42,11 +44,19 @@ class BaseImage:
 
     reference: str | None
     config: dict[str, Any]
+    config_digest: str = ""  # sha256 of the config bytes BuildKit resolved (the image ID)
 
     @staticmethod
     def scratch(platform: Platform) -> BaseImage:
         """The empty base image."""
         return BaseImage(None, empty_config(platform))
+
+    def labels(self) -> dict[str, str]:
+        """What identifies the base image in the result's labels."""
+        out = {BASE_LABEL: self.reference or "scratch"}
+        if self.config_digest:
+            out[BASE_CONFIG_LABEL] = self.config_digest
+        return out
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,7 @@ class _Converter:
         self.options = options
         self.resolve = resolve
         self.platform = platform
+        self.base = base
         self.image = ImageConfig(base.config, platform)
         self.steps: dict[str, State] = {}
         self.named = named_sources(self.spec)
@@ -196,7 +207,12 @@ class _Converter:
             self.image.add_history(created_by, created)
             self.steps[step.name] = self.state
         self.image.set_process(env=env, workdir=spec.workdir, user=spec.user, entrypoint=spec.entrypoint, cmd=spec.cmd)
-        labels = {**spec.labels, HERMETIC_LABEL: str(hermetic).lower(), DIGEST_LABEL: self.loaded.document.sha256}
+        labels = {
+            **spec.labels,
+            HERMETIC_LABEL: str(hermetic).lower(),
+            DIGEST_LABEL: self.loaded.document.sha256,
+            **self.base.labels(),
+        }
         if self.gosh_sources:
             labels[SOURCES_LABEL] = json.dumps(self.gosh_sources, sort_keys=True, separators=(",", ":"))
         self.image.add_labels({**labels, **self.options.labels})

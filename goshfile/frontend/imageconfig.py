@@ -13,6 +13,8 @@ from goshfile.llb.vertex import Platform
 DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 HERMETIC_LABEL = "goshfile.hermetic"  # "false" when any step had network
 DIGEST_LABEL = "goshfile.digest"  # sha256 of the goshfile's bytes
+BASE_LABEL = "goshfile.base"  # the base image, pinned by manifest digest when the engine gave one
+BASE_CONFIG_LABEL = "goshfile.base.config"  # sha256 of the base image's config (its image ID)
 SOURCES_LABEL = "goshfile.sources"  # JSON list of the gosh sources used: url, commit (ref, subdir)
 
 

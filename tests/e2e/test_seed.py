@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -40,6 +41,12 @@ def test_label_and_provenance_labels_are_in_the_image_config(seed: Path, images:
     assert config["Labels"]["WALLET_PUBLIC"] == "abc"
     assert config["Labels"]["org.example.team"] == "core"
     assert config["Labels"]["goshfile.hermetic"] == "true"
+    assert config["Labels"]["goshfile.base"].startswith("docker.io/library/bash:latest")
+    assert config["Labels"]["goshfile.base.config"] == docker.from_env().images.get("bash:latest").id
+    assert (
+        config["Labels"]["goshfile.digest"]
+        == "sha256:" + hashlib.sha256((seed / "goshfile.yaml").read_bytes()).hexdigest()
+    )
     history = docker.from_env().images.get(image).history()
     assert any("goshfile: print date: run /usr/local/bin/bash -c" in (h.get("CreatedBy") or "") for h in history)
 
