@@ -1,7 +1,12 @@
 """``python -m goshfile.frontend``: the BuildKit frontend entry point."""
 
+import os
 import sys
 
 from goshfile.frontend.main import main
 
-sys.exit(main())
+code = main()
+# BuildKit waits for this process to end before it exports: once the result is
+# returned, skip closing the channel and tearing the interpreter down.
+sys.stderr.flush()
+os._exit(code)

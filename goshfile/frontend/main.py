@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 
 GRPC_OPTIONS = [
     ("grpc.max_receive_message_length", 256 << 20),
@@ -13,20 +12,11 @@ GRPC_OPTIONS = [
 ]
 
 
-def _prefetch() -> None:
-    import goshfile.frontend.convert
-    import goshfile.spec.loader  # noqa: F401
-
-
 def main() -> int:
     """Run one build as a BuildKit gateway frontend; the exit status tells BuildKit whether we returned."""
     from goshfile.frontend.stdio import StdioRelay
 
     relay = StdioRelay.take_stdio()  # first: nothing may write to the real stdout
-
-    # The spec and conversion modules (pydantic, yaml) take the longest to import; import
-    # them on a thread while this one connects and fetches the goshfile from BuildKit.
-    threading.Thread(target=_prefetch, name="prefetch", daemon=True).start()
 
     import grpc
 
