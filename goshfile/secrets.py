@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-_SECRET_NAME = re.compile(r"secret|passw(or)?d|private[_-]?key|(^|[_-])token($|[_-])", re.IGNORECASE)
+_SECRET_NAME = re.compile(r"secret|passw(or)?d|private[_.-]?key|(^|[_.-])token($|[_.-])", re.IGNORECASE)
 
 
 def looks_secret(name: str) -> bool:

@@ -14,7 +14,7 @@ import traceback
 import click
 
 from goshfile import __version__
-from goshfile.cli import build_cmd, spec_cmds
+from goshfile.cli import build_cmd, image_cmds, ledger_cmds, node_cmds, spec_cmds
 from goshfile.errors import GoshfileError, SpecError
 
 EXIT_FAILURE = 1
@@ -48,11 +48,15 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 spec_cmds.register(cli)
 build_cmd.register(cli)
+ledger_cmds.register(cli)
+node_cmds.register(cli)
+image_cmds.register(cli)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status instead of raising SystemExit."""
-    verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
+    args = sys.argv[1:] if argv is None else argv
+    verbose = "-v" in args or "--verbose" in args
     try:
         cli.main(args=argv, prog_name="goshfile", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -65,7 +65,8 @@ def lint(file: str, build_args: tuple[str, ...]) -> None:
     loaded = load_text(text, name, _build_args(build_args) if build_args else None)
     for warning in loaded.warnings:
         click.echo(f"goshfile: warning: {warning}", err=True)
-    click.echo(f"{name}: ok ({len(loaded.spec.steps)} steps)", err=True)
+    count = len(loaded.spec.steps)
+    click.echo(f"{name}: ok ({count} step{'' if count == 1 else 's'})", err=True)
 
 
 def _local_llb(loaded: Loaded, options: BuildOptions, platform: Platform) -> State:

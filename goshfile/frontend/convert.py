@@ -170,7 +170,7 @@ class _Converter:
             src = self.gosh(SourceUse(url, copy.commit or ref, subdir, ("steps", index, "copy", "gosh")))
         else:
             src = self.source(copy.from_, ("steps", index, "copy", "from"))
-        paths = [posixpath.normpath("/" + p) for p in copy.sources]
+        paths = [posixpath.normpath("/" + p.lstrip("/")) for p in copy.sources]
         dest = copy.dst if copy.dst.startswith("/") else posixpath.join(workdir, copy.dst)
         if copy.dst.endswith("/") and not dest.endswith("/"):
             dest += "/"

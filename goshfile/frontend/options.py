@@ -70,6 +70,7 @@ def _wallet_public(opts: Mapping[str, str], labels: dict[str, str]) -> None:
         key = given.pop()
         if not _HEX_KEY.match(key):
             raise InputError("wallet_public must be a 64-hex-character ed25519 public key")
+        key = key.removeprefix("0x").lower()
         if labels.get(WALLET_LABEL, key) != key:
             raise InputError(f"the {WALLET_LABEL} label and the wallet_public opt disagree")
         labels[WALLET_LABEL] = key
@@ -88,6 +89,8 @@ def parse_options(opts: Mapping[str, str]) -> BuildOptions:
     platform = None
     if opts.get("platform"):
         platforms = [p for p in opts["platform"].split(",") if p.strip()]
+        if not platforms:
+            raise InputError(f"platform {opts['platform']!r} names no platform")
         if len(platforms) > 1:
             raise InputError("building several platforms at once is not supported; build one --platform at a time")
         try:

@@ -14,6 +14,7 @@ _NAME = re.compile(rf"^(?:(?P<domain>{_DOMAIN})/)?(?P<path>{_COMPONENT}(?:/{_COM
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 DEFAULT_DOMAIN = "docker.io"
+LEGACY_DOMAIN = "index.docker.io"  # Docker Hub's old name, normalized to DEFAULT_DOMAIN as Docker does
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,19 @@ def parse(ref: str) -> Reference:
     if not match:
         raise InputError(f"image reference {ref!r} is not a valid image name")
     domain, path = match.group("domain"), match.group("path")
-    if domain is not None and "." not in domain and ":" not in domain and domain != "localhost":
-        # "user/repo": the first component is a path, not a registry
+    if (
+        domain is not None
+        and "." not in domain
+        and ":" not in domain
+        and domain != "localhost"
+        and domain.lower() == domain
+    ):
+        # "user/repo": the first component is a path, not a registry (Docker's rule)
         domain, path = None, f"{domain}/{path}"
-    if domain is None:
+    if domain is None or domain == LEGACY_DOMAIN:
         domain = DEFAULT_DOMAIN
-        if "/" not in path:
-            path = f"library/{path}"
+    if domain == DEFAULT_DOMAIN and "/" not in path:
+        path = f"library/{path}"
     if domain.lower() != domain and not domain.startswith("["):
         raise InputError(f"image reference {ref!r}: registry names are lowercase")
     if tag is None and digest is None:

@@ -38,9 +38,17 @@ class Loaded:
     warnings: list[str] = field(default_factory=list)
 
 
+# Maps whose keys are the user's own names (an x- label is a label, not an extension).
+_FREE_FORM = frozenset({"env", "labels", "args", "sources"})
+
+
 def _strip_extensions(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _strip_extensions(v) for k, v in value.items() if not k.startswith("x-")}
+        return {
+            k: (v if k in _FREE_FORM and isinstance(v, dict) and k != "sources" else _strip_extensions(v))
+            for k, v in value.items()
+            if not k.startswith("x-")
+        }
     if isinstance(value, list):
         return [_strip_extensions(v) for v in value]
     return value
@@ -56,10 +64,12 @@ def _substitute(value: Any, args: dict[str, str]) -> Any:
     return value
 
 
-def _data_path(doc: Document, data: Any, loc: tuple[int | str, ...]) -> tuple[Path, bool]:
+def _data_path(doc: Document, data: Any, loc: tuple[int | str, ...], missing: bool = False) -> tuple[Path, bool]:
     """Map a pydantic error location to a path in the data (dropping union tags).
 
-    Returns the path and whether the error is about a key (not a value).
+    Returns the path and whether the error is about a key (not a value). Only a
+    ``missing`` error names a field that is not in the data; any other unknown
+    part of the location is a union tag (``constrained-str``, ``list[...]``).
     """
     path: list[str | int] = []
     current = data
@@ -74,19 +84,29 @@ def _data_path(doc: Document, data: Any, loc: tuple[int | str, ...]) -> tuple[Pa
         elif isinstance(current, list) and isinstance(part, int) and part < len(current):
             path.append(part)
             current = current[part]
-        elif i == len(loc) - 1 and isinstance(part, str) and not isinstance(current, list):
-            path.append(part)  # a missing or unknown field: report it by name
+        elif missing and i == len(loc) - 1 and isinstance(part, str) and isinstance(current, dict):
+            path.append(part)  # a missing field: report it by name
             at_key = True
     return tuple(path), at_key
+
+
+def _drop_mount_tags(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """Remove the union tag pydantic puts after a mount's index (``mounts, 0, "gosh", "dst"``).
+
+    A tag is not a field: kept, it would be taken for the mount's ``gosh`` key.
+    """
+    return tuple(
+        part
+        for k, part in enumerate(loc)
+        if not (k >= 2 and loc[k - 2] == "mounts" and isinstance(loc[k - 1], int) and part in MOUNT_TAGS)
+    )
 
 
 def _validation_problems(doc: Document, data: Any, exc: ValidationError) -> list[Problem]:
     seen: dict[str, Problem] = {}
     for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        if err["type"] == "value_error" and len(loc) >= 2 and isinstance(loc[-2], int) and loc[-1] in MOUNT_TAGS:
-            loc = loc[:-1]  # a mount's own check: the last element is the union tag, not a field
-        path, at_key = _data_path(doc, data, loc)
+        loc = _drop_mount_tags(tuple(err["loc"]))
+        path, at_key = _data_path(doc, data, loc, missing=err["type"] == "missing")
         if err["type"] == "extra_forbidden":
             at_key = True
         problem = doc.problem(path, describe(err, path), at_key=at_key and err["type"] != "missing")
@@ -136,12 +156,15 @@ def _check_semantics(doc: Document, data: dict[str, Any], problems: list[Problem
                 problems.append(doc.problem(path, f"step {ref!r} comes later; only earlier steps can be used"))
         if isinstance(name, str):
             names.setdefault(name, i)
-    for section in ("args", "env", "labels"):
-        values = data.get(section)
+    maps: list[tuple[Path, Any]] = [((section,), data.get(section)) for section in ("args", "env", "labels")]
+    for i, step in enumerate(steps):
+        if isinstance(step, dict) and isinstance(step.get("run"), dict):
+            maps.append((("steps", i, "run", "env"), step["run"].get("env")))
+    for path, values in maps:
         if isinstance(values, dict):
             for key in values:
                 if isinstance(key, str) and looks_secret(key):
-                    problems.append(doc.problem((section, key), f"{key} {REFUSAL}", at_key=True))
+                    problems.append(doc.problem((*path, key), f"{key} {REFUSAL}", at_key=True))
 
 
 def _check_sources(doc: Document, spec: Goshfile, allow_refs: bool, problems: list[Problem]) -> None:

@@ -16,10 +16,18 @@ _PATTERNS = {
 }
 
 
+_KINDS: dict[type, str] = {
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+    list: "a list",
+    dict: "a mapping",
+}
+
+
 def _kind(value: Any) -> str:
-    return {bool: "a boolean", int: "a number", float: "a number", type(None): "null"}.get(
-        type(value), type(value).__name__
-    )
+    return _KINDS.get(type(value), type(value).__name__)
 
 
 def describe(err: ErrorDetails, path: Path) -> str:
@@ -42,8 +50,10 @@ def describe(err: ErrorDetails, path: Path) -> str:
         return "must be true or false"
     if kind == "int_type":
         return "must be an integer"
-    if kind == "too_short":
+    if kind in ("too_short", "string_too_short"):
         return "must not be empty"
+    if kind == "greater_than":
+        return f"must be greater than {(err.get('ctx') or {}).get('gt', 0)}"
     if kind == "string_pattern_mismatch":
         key = "args" if path[:1] == ("args",) else last
         return _PATTERNS.get(key, "has an invalid format")

@@ -16,11 +16,13 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID
     schema["title"] = "goshfile"
+    for name in ("args", "sources"):  # their keys are names: only the pattern's keys are allowed
+        schema["properties"][name]["additionalProperties"] = False
 
     def allow_extensions(node: Any) -> None:
         if isinstance(node, dict):
             if node.get("additionalProperties") is False:
-                node["patternProperties"] = {"^x-": {}}
+                node["patternProperties"] = {**node.get("patternProperties", {}), "^x-": {}}
             for value in node.values():
                 allow_extensions(value)
         elif isinstance(node, list):
