@@ -1,0 +1,170 @@
+"""``goshfile sign``, ``check``, ``addr`` (as GOSH's sign-cli) and ``goshfile keys``: proofs and wallet keys."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from goshfile.errors import InputError, VerificationError
+from goshfile.keys import KeyPair, default_key_file, find_public, find_signer, write_key_file
+from goshfile.ledger import normalize_payer, open_ledger
+
+NETWORK_HELP = (
+    "Comma-separated endpoints of one network, tried in order: http(s)://host:port for a node "
+    "('goshfile node serve'), a path or file:// URL for a local ledger. "
+    "Default: $GOSH_NETWORK, else the local ledger."
+)
+GIVER_HELP = (
+    "The giver wallet that pays for the deployment on GOSH, recorded as the proof's payer "
+    "('0:' is prepended when missing). The local node charges nothing."
+)
+GIVER_SECRET_HELP = (
+    "The giver's secret key (GOSH). Checked for form, never stored or shown; the local node charges "
+    "nothing, so it is not needed there."
+)
+_AMOUNT = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
+network_option = click.option("-n", "--network", metavar="ENDPOINTS", help=NETWORK_HELP)
+key_file_option = click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help='Read the key from this file ({"public": ..., "secret": ...}, mode 0600).',
+)
+
+
+def _split(args: tuple[str, ...], key: str) -> tuple[str | None, str]:
+    if len(args) == 2:
+        return args[0], args[1]
+    if len(args) == 1:
+        return None, args[0]
+    raise click.UsageError(f"expected [{key}] CONTENT, got {len(args)} arguments")
+
+
+@click.command()
+@network_option
+@click.option("-g", "--giver", metavar="ADDRESS", help=GIVER_HELP)
+@click.option("-s", "--giver-secret", metavar="SECRET", help=GIVER_SECRET_HELP)
+@click.option(
+    "-e", "--value", metavar="AMOUNT", help="Top-up amount for the deployment (GOSH); the local node ignores it."
+)
+@key_file_option
+@click.argument("args", nargs=-1, metavar="[SECRET] CONTENT")
+def sign(
+    network: str | None,
+    giver: str | None,
+    giver_secret: str | None,
+    value: str | None,
+    key_file: Path | None,
+    args: tuple[str, ...],
+) -> None:
+    """Sign CONTENT (an image digest, sha256:<64 hex>) and print the proof's address.
+
+    \b
+    As GOSH's sign-cli:  goshfile sign -n ENDPOINTS -g GIVER -s GIVER_SECRET SECRET CONTENT
+    SECRET (64 hex) is the signer's secret key. On the command line it is visible to other users of
+    this machine (ps, /proc) and in shell history. Prefer '-' (one line read from standard input), or
+    leave SECRET out: then --key-file FILE, WALLET_SECRET, the user wallet in GOSH's config
+    (~/.gosh/config.json) or the default key file ('goshfile keys generate') is used, in that order.
+    The same exposure applies to -s GIVER_SECRET.
+
+    Signing the same content again prints the same address and records nothing new.
+    """
+    secret, content = _split(args, "SECRET")
+    if giver_secret:
+        KeyPair.from_secret_hex(giver_secret, what="the giver secret (-s)")  # validated, then dropped
+    if value is not None and not _AMOUNT.match(value.strip()):
+        raise InputError(f"-e/--value {value!r} is not an amount (a decimal number)")
+    payer = normalize_payer(giver)
+    signer, _ = find_signer(secret, key_file=key_file)
+    ledger = open_ledger(network)
+    try:
+        proof = ledger.sign(signer, content, payer)
+    finally:
+        ledger.close()
+    click.echo(proof.address)
+
+
+@click.command()
+@network_option
+@key_file_option
+@click.argument("args", nargs=-1, metavar="[PUBLIC] CONTENT")
+def check(network: str | None, key_file: Path | None, args: tuple[str, ...]) -> None:
+    """Print true when PUBLIC's proof of CONTENT is recorded and its signature verifies, else false.
+
+    \b
+    Exit status 0 for true; 1 for false (and a line on stderr saying why), or when the check could not
+    be made (nothing on stdout, the error on stderr).
+    Without PUBLIC: --key-file, WALLET_PUBLIC, WALLET_SECRET, GOSH's config, then the default key file.
+    """
+    public, content = _split(args, "PUBLIC")
+    key, _ = find_public(public, key_file=key_file)
+    ledger = open_ledger(network)
+    try:
+        valid = ledger.check(key, content)
+    except VerificationError:
+        valid = False
+    finally:
+        ledger.close()
+    click.echo("true" if valid else "false")
+    if not valid:  # exit status 1 through the one error handler, with the reason on stderr
+        raise VerificationError(
+            f"no valid proof of {content} by {key} is recorded (address {ledger.address(key, content)})"
+        )
+
+
+@click.command()
+@network_option
+@key_file_option
+@click.argument("args", nargs=-1, metavar="[PUBLIC] CONTENT")
+def addr(network: str | None, key_file: Path | None, args: tuple[str, ...]) -> None:
+    """Print the address of PUBLIC's proof of CONTENT (whether it is recorded or not).
+
+    The address depends only on the key and the content; -n is checked but not contacted.
+    """
+    public, content = _split(args, "PUBLIC")
+    key, _ = find_public(public, key_file=key_file)
+    ledger = open_ledger(network)
+    click.echo(ledger.address(key, content))
+
+
+@click.group()
+def keys() -> None:
+    """Wallet keys: ed25519 pairs, 64 hex characters each."""
+
+
+@keys.command()
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the pair (default: the default key file under the data home).",
+)
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def generate(out: Path | None, force: bool) -> None:
+    """Write a new key pair to a file readable only by you (mode 0600) and print its public key.
+
+    The secret is written only to the file, never printed. The default file is used by sign
+    when no other key source is given.
+    """
+    path = out or default_key_file()
+    pair = KeyPair.generate()
+    write_key_file(path, pair, overwrite=force)
+    click.echo(f"goshfile: wrote a new key pair to {path}", err=True)
+    click.echo(pair.public_hex)
+
+
+@keys.command("public")
+@key_file_option
+@click.argument("secret", required=False, metavar="[SECRET]")
+def public_cmd(key_file: Path | None, secret: str | None) -> None:
+    """Print the public key of the signing key (SECRET, '-' for standard input, or the usual sources)."""
+    pair, origin = find_signer(secret, key_file=key_file)
+    click.echo(f"goshfile: the secret key from {origin}", err=True)
+    click.echo(pair.public_hex)
+
+
+def register(group: click.Group) -> None:
+    """Add these commands to the CLI."""
+    for command in (sign, check, addr, keys):
+        group.add_command(command)

@@ -1,0 +1,257 @@
+"""Where wallet keys come from, in order of precedence.
+
+A signer (secret key) is taken from the first of:
+
+1. the argument given on the command line (``-`` reads one line from standard input);
+2. ``--key-file FILE``;
+3. ``WALLET_SECRET`` (checked against ``WALLET_PUBLIC`` when both are set);
+4. GOSH's config file (``$GOSH_CONFIG_PATH`` or ``~/.gosh/config.json``):
+   ``networks.<primary-network>.user-wallet.secret`` (checked against its ``pubkey``);
+5. the default key file :func:`default_key_file`, written by ``goshfile keys generate``.
+
+A public key is taken from the argument, ``--key-file``, ``WALLET_PUBLIC``, the public key of
+``WALLET_SECRET``, the config's ``user-wallet.pubkey`` (or of its secret), then the default key file.
+
+A key file is GOSH's (and its SDK's) JSON form ``{"public": "<64 hex>", "secret": "<64 hex>"}``, or a
+file holding only the 64-hex secret. A key file that holds a secret is refused when group or others
+have any permission on it, as ssh refuses such private keys. No message ever shows a secret.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from goshfile.errors import InputError
+from goshfile.gosh.network import config_path
+from goshfile.keys.keypair import KeyPair, parse_public
+from goshfile.paths import data_home
+
+ENV_SECRET = "WALLET_SECRET"
+ENV_PUBLIC = "WALLET_PUBLIC"
+STDIN = "-"
+
+
+def default_key_file() -> Path:
+    """``<data home>/keys/wallet.json``: where ``goshfile keys generate`` writes by default."""
+    return data_home() / "keys" / "wallet.json"
+
+
+@dataclass(frozen=True)
+class KeyFile:
+    """What a key file holds: a pair (when it has the secret) and/or a public key."""
+
+    path: Path
+    pair: KeyPair | None
+    public: str
+
+
+def read_key_file(path: Path) -> KeyFile:
+    """Read and check a key file (see the module docstring); InputError when unusable."""
+    try:
+        info = path.stat()
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"key file {path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"key file {path}: is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"key file {path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"key file {path}: {exc.strerror}") from None
+    public: str | None = None
+    secret: str | None = None
+    stripped = text.strip()
+    if stripped.startswith(("{", "[")):
+        try:
+            data: Any = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"key file {path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        if not isinstance(data, dict):
+            raise InputError(f"key file {path}: expected a JSON object with 'public' and 'secret'")
+        public, secret = data.get("public"), data.get("secret")
+        if public is not None and not isinstance(public, str):
+            raise InputError(f"key file {path}: 'public' must be a string")
+        if secret is not None and not isinstance(secret, str):
+            raise InputError(f"key file {path}: 'secret' must be a string")
+        if public is None and secret is None:
+            raise InputError(f"key file {path}: has neither 'public' nor 'secret'")
+    else:
+        secret = stripped
+    pair = None
+    if secret is not None:
+        if info.st_mode & 0o077:
+            raise InputError(
+                f"key file {path} holds a secret but its permissions {stat.filemode(info.st_mode)} let others "
+                f"access it; run: chmod 600 {path}"
+            )
+        pair = KeyPair.from_secret_hex(secret, what=f"the secret in key file {path}")
+    if public is not None:
+        public = parse_public(public, what=f"the public key in key file {path}")
+        if pair is not None and not pair.matches(public):
+            raise InputError(f"key file {path}: 'public' is not the public key of its 'secret'")
+    return KeyFile(path, pair, public or (pair.public_hex if pair else ""))
+
+
+def write_key_file(path: Path, pair: KeyPair, *, overwrite: bool = False) -> None:
+    """Write ``pair`` as a JSON key file readable only by its owner (mode 0600).
+
+    An existing file is kept (InputError) unless ``overwrite``; the file is replaced atomically.
+    """
+    if path.exists() and not overwrite:
+        raise InputError(f"{path} already exists; not overwriting a key file (use --force to replace it)")
+    data = json.dumps({"public": pair.public_hex, "secret": pair.reveal_secret()}, indent=2) + "\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temp = tempfile.mkstemp(prefix=".keys-", dir=path.parent)  # mkstemp creates it with mode 0600
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            if overwrite:
+                os.replace(temp, path)
+            else:
+                os.link(temp, path)  # fails if the file appeared meanwhile
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+    except FileExistsError:
+        raise InputError(f"{path} already exists; not overwriting a key file (use --force to replace it)") from None
+    except OSError as exc:
+        raise InputError(f"cannot write key file {path}: {exc.strerror}") from None
+
+
+@dataclass(frozen=True)
+class GoshWallet:
+    """``networks.<name>.user-wallet`` of GOSH's config file (either key may be missing)."""
+
+    origin: str
+    public: str | None
+    pair: KeyPair | None
+
+
+def gosh_wallet(path: Path | None = None, network: str | None = None) -> GoshWallet | None:
+    """The user wallet of ``network`` (default: ``primary-network``) in GOSH's config, or None."""
+    path = path or config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the GOSH config {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"the GOSH config {path} is not valid JSON: line {exc.lineno}: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"the GOSH config {path} must hold a JSON object")
+    name = network or data.get("primary-network")
+    if not name:
+        return None
+    if not isinstance(name, str):
+        raise InputError(f"the GOSH config {path}: 'primary-network' must be a string")
+    networks = data.get("networks")
+    entry = networks.get(name) if isinstance(networks, dict) else None
+    wallet = entry.get("user-wallet") if isinstance(entry, dict) else None
+    if wallet is None:
+        return None
+    where = f"networks.{name}.user-wallet"
+    origin = f"{where} in {path}"
+    if not isinstance(wallet, dict):
+        raise InputError(f"the GOSH config {path}: '{where}' must be an object")
+    public, secret = wallet.get("pubkey"), wallet.get("secret")
+    if public is not None and not isinstance(public, str):
+        raise InputError(f"the GOSH config {path}: '{where}.pubkey' must be a string")
+    if secret is not None and not isinstance(secret, str):
+        raise InputError(f"the GOSH config {path}: '{where}.secret' must be a string")
+    pair = KeyPair.from_secret_hex(secret, what=f"'{where}.secret' in {path}") if secret else None
+    public = parse_public(public, what=f"'{where}.pubkey' in {path}") if public else None
+    if pair is not None and public is not None and not pair.matches(public):
+        raise InputError(f"the GOSH config {path}: '{where}.pubkey' is not the public key of its secret")
+    return GoshWallet(origin, public, pair)
+
+
+def _env_pair() -> KeyPair | None:
+    secret = os.environ.get(ENV_SECRET, "").strip()
+    if not secret:
+        return None
+    pair = KeyPair.from_secret_hex(secret, what=ENV_SECRET)
+    public = os.environ.get(ENV_PUBLIC, "").strip()
+    if public and not pair.matches(parse_public(public, what=ENV_PUBLIC)):
+        raise InputError(f"{ENV_PUBLIC} ({public}) is not the public key of {ENV_SECRET}")
+    return pair
+
+
+def find_signer(
+    argument: str | None = None, *, key_file: Path | None = None, stdin: TextIO | None = None
+) -> tuple[KeyPair, str]:
+    """The signing key and where it came from (see the module docstring for the order)."""
+    if argument is not None:
+        if argument == STDIN:
+            line = (stdin or sys.stdin).readline()
+            return KeyPair.from_secret_hex(line, what="the secret read from standard input"), "standard input"
+        return KeyPair.from_secret_hex(argument, what="the SECRET argument"), "the SECRET argument"
+    if key_file is not None:
+        loaded = read_key_file(key_file)
+        if loaded.pair is None:
+            raise InputError(f"key file {key_file} has no 'secret'")
+        return loaded.pair, f"key file {key_file}"
+    pair = _env_pair()
+    if pair is not None:
+        return pair, ENV_SECRET
+    wallet = gosh_wallet()
+    if wallet is not None and wallet.pair is not None:
+        return wallet.pair, wallet.origin
+    default = default_key_file()
+    if default.exists():
+        loaded = read_key_file(default)
+        if loaded.pair is not None:
+            return loaded.pair, f"key file {default}"
+    raise InputError(
+        f"no secret key: give it as an argument ('-' reads it from standard input), use --key-file FILE, "
+        f"set {ENV_SECRET}, add networks.<name>.user-wallet.secret to {config_path()}, "
+        f"or create {default} with 'goshfile keys generate'"
+    )
+
+
+def load_signer(argument: str | None = None, *, key_file: Path | None = None, stdin: TextIO | None = None) -> KeyPair:
+    """The signing key (see :func:`find_signer`)."""
+    return find_signer(argument, key_file=key_file, stdin=stdin)[0]
+
+
+def find_public(argument: str | None = None, *, key_file: Path | None = None) -> tuple[str, str]:
+    """A public key (lowercase hex) and where it came from (see the module docstring for the order)."""
+    if argument is not None:
+        return parse_public(argument, what="the PUBLIC argument"), "the PUBLIC argument"
+    if key_file is not None:
+        return read_key_file(key_file).public, f"key file {key_file}"
+    public = os.environ.get(ENV_PUBLIC, "").strip()
+    if public:
+        pair = _env_pair()  # checks the two agree when both are set
+        return (pair.public_hex if pair else parse_public(public, what=ENV_PUBLIC)), ENV_PUBLIC
+    pair = _env_pair()
+    if pair is not None:
+        return pair.public_hex, ENV_SECRET
+    wallet = gosh_wallet()
+    if wallet is not None and (wallet.public or wallet.pair):
+        return wallet.public or (wallet.pair.public_hex if wallet.pair else ""), wallet.origin
+    default = default_key_file()
+    if default.exists():
+        return read_key_file(default).public, f"key file {default}"
+    raise InputError(
+        f"no public key: give it as an argument, use --key-file FILE, set {ENV_PUBLIC}, "
+        f"add networks.<name>.user-wallet.pubkey to {config_path()}, or create {default} with 'goshfile keys generate'"
+    )
+
+
+def load_public(argument: str | None = None, *, key_file: Path | None = None) -> str:
+    """A public key (see :func:`find_public`)."""
+    return find_public(argument, key_file=key_file)[0]

@@ -1,0 +1,40 @@
+"""Content-signature proofs: who signed which content (an image digest), recorded where anyone can check.
+
+The :class:`Ledger` protocol has three backends behind one interface: the local SQLite file
+(:class:`SqliteLedger`, the default), a node over HTTP (:class:`HttpLedger`, served by
+``goshfile node serve``), and later the GOSH network. :func:`open_ledger` picks one from a
+``-n`` endpoint list. The proof format is in :mod:`goshfile.ledger.proof`, the tamper-evident
+log in :mod:`goshfile.ledger.log`.
+"""
+
+from goshfile.ledger.client import HttpLedger
+from goshfile.ledger.endpoints import FailoverLedger, default_ledger_path, ledger_file, open_ledger
+from goshfile.ledger.log import Broken, Head, LogReport, Record, verify_records
+from goshfile.ledger.proof import CONTRACT, Proof, address, check_content, message, normalize_payer
+from goshfile.ledger.protocol import Deployment, Ledger, Signer, check_proof, prepare
+from goshfile.ledger.sqlite import SqliteLedger
+
+__all__ = [
+    "CONTRACT",
+    "Broken",
+    "Deployment",
+    "FailoverLedger",
+    "Head",
+    "HttpLedger",
+    "Ledger",
+    "LogReport",
+    "Proof",
+    "Record",
+    "Signer",
+    "SqliteLedger",
+    "address",
+    "check_content",
+    "check_proof",
+    "default_ledger_path",
+    "ledger_file",
+    "message",
+    "normalize_payer",
+    "open_ledger",
+    "prepare",
+    "verify_records",
+]

@@ -1,0 +1,85 @@
+"""The ledger interface every backend implements: the local SQLite file, the HTTP node, later the GOSH network.
+
+Promises, whatever the backend:
+
+- ``sign`` records a proof only after checking the signature; signing the same content with the
+  same key again returns the same address and records nothing new;
+- ``check`` is true only when the proof exists **and** its stored signature verifies for that
+  public key and content (an account that merely exists is not enough);
+- ``address`` needs no storage: it is a pure function of the key and the content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from goshfile.keys.keypair import parse_public, verify
+from goshfile.ledger import proof as proofs
+from goshfile.ledger.proof import Proof
+
+
+class Signer(Protocol):
+    """An ed25519 key that can sign (a :class:`goshfile.keys.KeyPair`, or a hardware or agent key)."""
+
+    @property
+    def public_hex(self) -> str:
+        """The public key, 64 hex characters."""
+
+    def sign(self, message: bytes) -> bytes:
+        """The 64-byte ed25519 signature of ``message``."""
+
+
+class Ledger(Protocol):
+    """A store of content-signature proofs."""
+
+    def sign(self, signer: Signer, content: str, payer: str | None = None) -> Proof:
+        """Record ``signer``'s proof of ``content`` (``payer``: the giver address that pays, if any).
+
+        Raise InputError for a malformed content or payer, VerificationError when the signature
+        does not verify (or the stored proof at that address does not), EngineError when the
+        store cannot be reached or written.
+        """
+
+    def check(self, public: str, content: str) -> bool:
+        """True when ``public``'s proof of ``content`` is recorded and its signature verifies."""
+
+    def address(self, public: str, content: str) -> str:
+        """The address of ``public``'s proof of ``content`` (``0:<64 hex>``), recorded or not."""
+
+    def get(self, public: str, content: str) -> Proof | None:
+        """The recorded proof at ``public``'s address for ``content`` (not checked), or None."""
+
+    def close(self) -> None:
+        """Release connections; the ledger can be used again afterwards (it reconnects)."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A signed request to record a proof: what a client sends to a node."""
+
+    public: str
+    content: str
+    signature: bytes
+    payer: str | None = None
+
+    @property
+    def address(self) -> str:
+        """Where the proof will be recorded."""
+        return proofs.address(self.public, self.content)
+
+    def verifies(self) -> bool:
+        """True when the signature is the key's over the proof message of the content."""
+        return verify(self.public, proofs.message(self.public, self.content), self.signature)
+
+
+def prepare(signer: Signer, content: str, payer: str | None = None) -> Deployment:
+    """Sign the proof message of ``content`` with ``signer`` (validating content and payer first)."""
+    public = parse_public(signer.public_hex)
+    message = proofs.message(public, content)
+    return Deployment(public, content, signer.sign(message), proofs.normalize_payer(payer))
+
+
+def check_proof(found: Proof | None, public: str, content: str) -> bool:
+    """The check rule: the proof exists and verifies for exactly this key and content."""
+    return found is not None and found.verifies(parse_public(public), content)

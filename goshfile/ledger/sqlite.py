@@ -1,0 +1,289 @@
+"""The local node's ledger: one SQLite file (WAL mode), safe for many processes and threads at once.
+
+Every write is one ``BEGIN IMMEDIATE`` transaction with ``synchronous=FULL``: a proof that
+:meth:`SqliteLedger.sign` returned survives a crash of the process or of the machine, and a
+process killed in the middle of a write leaves nothing half-written. Records are only ever
+appended (triggers refuse updates and deletes) and chain their hashes (:mod:`goshfile.ledger.log`).
+Reads never create the file: checking against a ledger that does not exist yet finds nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from goshfile.errors import EngineError, InputError, VerificationError
+from goshfile.keys.keypair import parse_public
+from goshfile.ledger import proof as proofs
+from goshfile.ledger.log import GENESIS, Head, LogReport, Record, record_hash, verify_records
+from goshfile.ledger.proof import Proof, format_time, parse_time
+from goshfile.ledger.protocol import Deployment, Signer, check_proof, prepare
+
+FORMAT = "goshfile-ledger/1"
+BUSY_TIMEOUT_MS = 60_000
+COLUMNS = "seq, address, public, content, signature, payer, recorded_at, prev, hash"
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS proofs (
+    seq INTEGER PRIMARY KEY,
+    address TEXT NOT NULL UNIQUE,
+    public TEXT NOT NULL,
+    content TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    payer TEXT,
+    recorded_at TEXT NOT NULL,
+    prev TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS proofs_no_update BEFORE UPDATE ON proofs
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS proofs_no_delete BEFORE DELETE ON proofs
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+INSERT OR IGNORE INTO meta (key, value) VALUES ('format', '{FORMAT}'), ('contract', '{proofs.CONTRACT}'),
+    ('head_seq', '0'), ('head_hash', '{GENESIS}');
+"""
+INSERT = f"INSERT INTO proofs ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+HEAD_UPDATE = "UPDATE meta SET value = ? WHERE key = ?"
+
+
+def row_values(record: Record) -> tuple[int, str, str, str, str, str | None, str, str, str]:
+    """The column values of ``record`` in :data:`COLUMNS` order (for :data:`INSERT`)."""
+    p = record.proof
+    return (
+        record.seq,
+        p.address,
+        p.public,
+        p.content,
+        p.signature.hex(),
+        p.payer,
+        format_time(p.recorded_at),
+        record.prev,
+        record.hash,
+    )
+
+
+def _record(row: tuple[int, str, str, str, str, str | None, str, str, str]) -> Record:
+    seq, address, public, content, signature, payer, recorded_at, prev, digest = row
+    try:
+        stamp = parse_time(recorded_at)
+        sig = bytes.fromhex(signature)
+    except (InputError, ValueError, TypeError):
+        stamp, sig = datetime.fromtimestamp(0, UTC), b""  # a damaged row: it will not verify
+    return Record(Proof(address, public, content, sig, stamp, payer, seq), prev, digest)
+
+
+class SqliteLedger:
+    """A ledger in one SQLite file; implements :class:`goshfile.ledger.protocol.Ledger`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._ready = False
+
+    def __repr__(self) -> str:
+        return f"SqliteLedger({str(self.path)!r})"
+
+    def __str__(self) -> str:
+        return f"ledger {self.path}"
+
+    # -- connections -------------------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise EngineError(f"cannot open the ledger {self.path}: {exc}") from None
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not self._ready:
+                self._prepare(conn)
+            conn.execute("PRAGMA synchronous = FULL")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        """Create the schema once (serialized between processes) and refuse a database that is not a ledger."""
+        try:
+            if not self._has_schema(conn):
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    if not self._has_schema(conn):
+                        for statement in SCHEMA.split(";\n"):
+                            if statement.strip():
+                                conn.execute(statement)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                    raise
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as exc:
+            raise EngineError(f"the ledger {self.path} cannot be used: {exc}") from None
+        self._ready = True
+
+    def _has_schema(self, conn: sqlite3.Connection) -> bool:
+        """True for a ledger, False for an empty database; InputError for any other database."""
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return False
+        found = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() if "meta" in tables else None
+        if found is None or found[0] != FORMAT or "proofs" not in tables:
+            raise InputError(f"{self.path} is an SQLite database but not a {FORMAT} ledger")
+        return True
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = self._open()
+        try:
+            yield conn
+        except sqlite3.Error as exc:
+            conn.close()
+            raise EngineError(f"the ledger {self.path} failed: {exc}") from None
+        except BaseException:
+            try:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                conn.close()
+                raise
+            with self._lock:
+                self._idle.append(conn)
+            raise
+        with self._lock:
+            self._idle.append(conn)
+
+    def init(self) -> None:
+        """Create the file and its schema now (reads never do); errors show here rather than on first use."""
+        with self._connection():
+            pass
+
+    def close(self) -> None:
+        """Close the idle connections (the ledger reopens on next use)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+    def __enter__(self) -> SqliteLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the Ledger protocol ---------------------------------------------------------------------------
+
+    def address(self, public: str, content: str) -> str:
+        """The proof address (no storage involved)."""
+        return proofs.address(public, content)
+
+    def sign(self, signer: Signer, content: str, payer: str | None = None) -> Proof:
+        """Sign here and record (see :meth:`deploy`)."""
+        return self.deploy(prepare(signer, content, payer))[0]
+
+    def get(self, public: str, content: str) -> Proof | None:
+        """The proof recorded at the address of ``public`` and ``content``, or None."""
+        return self.get_by_address(proofs.address(public, content))
+
+    def check(self, public: str, content: str) -> bool:
+        """True when the proof is recorded and verifies for this key and content."""
+        return check_proof(self.get(public, content), public, content)
+
+    # -- the node's own operations -----------------------------------------------------------------
+
+    def get_by_address(self, address: str) -> Proof | None:
+        """The proof recorded at ``address``, or None."""
+        address = proofs.check_address(address)
+        if not self._ready and not self.path.exists():
+            return None
+        with self._connection() as conn:
+            row = conn.execute(f"SELECT {COLUMNS} FROM proofs WHERE address = ?", (address,)).fetchone()
+        return _record(row).proof if row else None
+
+    def deploy(self, deployment: Deployment) -> tuple[Proof, bool]:
+        """Record a signed deployment; return the proof and whether it is new.
+
+        The signature is verified before anything is written (VerificationError otherwise). When the
+        address already holds a proof, that proof is returned and nothing is written; if the stored
+        proof itself does not verify, the ledger was tampered with and VerificationError says so.
+        """
+        public = parse_public(deployment.public)
+        payer = proofs.normalize_payer(deployment.payer)
+        address = proofs.address(public, deployment.content)
+        if not deployment.verifies():
+            raise VerificationError(
+                f"the signature does not verify for public key {public} and this content; nothing was recorded"
+            )
+        existing = self.get_by_address(address)
+        if existing is None:
+            with self._connection() as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                row = conn.execute(f"SELECT {COLUMNS} FROM proofs WHERE address = ?", (address,)).fetchone()
+                if row:
+                    conn.execute("ROLLBACK")
+                    existing = _record(row).proof
+                else:
+                    last = conn.execute("SELECT seq, hash FROM proofs ORDER BY seq DESC LIMIT 1").fetchone()
+                    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+                    proof = Proof(
+                        address, public, deployment.content, deployment.signature, datetime.now(UTC), payer, seq
+                    )
+                    record = Record(proof, prev, record_hash(prev, proof))
+                    conn.execute(INSERT, row_values(record))
+                    conn.execute(HEAD_UPDATE, (str(seq), "head_seq"))
+                    conn.execute(HEAD_UPDATE, (record.hash, "head_hash"))
+                    conn.execute("COMMIT")
+                    return proof, True
+        if not existing.verifies(public, deployment.content):
+            raise VerificationError(
+                f"a proof is recorded at {address} but it does not verify: the ledger {self.path} was "
+                "tampered with (run 'goshfile node verify-log')"
+            )
+        return existing, False
+
+    def head(self) -> Head:
+        """The head the ledger recorded (seq 0 and 64 zeros when empty)."""
+        if not self._ready and not self.path.exists():
+            return Head(0, GENESIS)
+        with self._connection() as conn:
+            values = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('head_seq', 'head_hash')"))
+        try:
+            return Head(int(values["head_seq"]), values["head_hash"])
+        except (KeyError, ValueError):
+            raise VerificationError(f"the ledger {self.path} has no valid head record (it was tampered with)") from None
+
+    def records(self, after: int = 0, limit: int | None = None) -> list[Record]:
+        """Up to ``limit`` records with ``seq > after``, in log order."""
+        if not self._ready and not self.path.exists():
+            return []
+        with self._connection() as conn:
+            rows = conn.execute(
+                f"SELECT {COLUMNS} FROM proofs WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after, -1 if limit is None else limit),
+            ).fetchall()
+        return [_record(row) for row in rows]
+
+    def iter_records(self, batch: int = 5000) -> Iterator[Record]:
+        """Every record in log order, read in batches."""
+        after = 0
+        while chunk := self.records(after, batch):
+            yield from chunk
+            after = chunk[-1].seq
+
+    def verify_log(self) -> LogReport:
+        """Check the whole log: chain, hashes, addresses, signatures, and the recorded head."""
+        stated = self.head()
+        return verify_records(self.iter_records(), stated)
