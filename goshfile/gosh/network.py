@@ -29,6 +29,9 @@ ENV_CONFIG = "GOSH_CONFIG_PATH"
 GIT_PREFIX = "/git"
 
 
+LEDGER_SUFFIXES = (".db", ".sqlite", ".sqlite3")  # a local endpoint may name the ledger file itself
+
+
 @dataclass(frozen=True)
 class LocalNode:
     """A node on this machine: its folder holds ``repos/`` (and the ledger)."""
@@ -38,8 +41,11 @@ class LocalNode:
 
     @property
     def repos(self) -> Path:
-        """The root of the node's git repositories."""
-        return self.path / "repos"
+        """The root of the node's git repositories (beside the ledger file when a path names that file)."""
+        folder = (
+            self.path.parent if self.path.suffix in (".db", ".sqlite", ".sqlite3") or self.path.is_file() else self.path
+        )
+        return folder / "repos"
 
     def __str__(self) -> str:
         return f"local node {self.path}"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from goshfile.errors import EngineError, InputError
-from goshfile.gosh.network import ENV_NETWORK, HttpNode, LocalNode, Node, parse_endpoints
+from goshfile.gosh.network import ENV_NETWORK, LEDGER_SUFFIXES, HttpNode, LocalNode, Node, parse_endpoints
 from goshfile.ledger.client import HttpLedger
 from goshfile.ledger.proof import Proof
 from goshfile.ledger.protocol import Ledger, Signer
@@ -28,7 +28,7 @@ from goshfile.ledger.sqlite import SqliteLedger
 from goshfile.paths import node_home
 
 LEDGER_FILE = "ledger.db"
-FILE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+FILE_SUFFIXES = LEDGER_SUFFIXES
 T = TypeVar("T")
 
 

@@ -133,3 +133,10 @@ def test_http_node_git_url() -> None:
     upper = GoshUrl.parse(f"gosh://{SYSTEM.upper().replace('0X', '0x')}/dao/repo")
     node = HttpNode("http://127.0.0.1:9")
     assert node.git_url(upper) == f"http://127.0.0.1:9/git/{SYSTEM}/dao/repo.git"
+
+
+def test_a_path_to_the_ledger_file_keeps_the_repositories_beside_it(tmp_path: Path) -> None:
+    from goshfile.gosh.network import parse_endpoint
+
+    node = parse_endpoint(str(tmp_path / "team.db"))
+    assert node.repos == tmp_path / "repos"  # type: ignore[union-attr]
