@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from goshfile.cli.ledger_cmds import key_file_option, network_option
 from goshfile.cli.spec_cmds import BUILD_ARG_OPTION, _build_args
 from goshfile.engine import BuildRequest, BuildxBuilder
 from goshfile.engine.buildx import FRONTEND_IMAGE
 from goshfile.engine.plan import DEFAULT_FILE, plan_build
+from goshfile.engine.publish import publish_and_verify
+from goshfile.errors import EngineError
+from goshfile.keys import load_signer
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -49,6 +54,14 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 )
 @click.option("--wallet-public", metavar="HEX", help="Record the signer's public key as the WALLET_PUBLIC label.")
 @click.option("--push", is_flag=True, help="Push the image to its registry.")
+@click.option(
+    "--sign",
+    is_flag=True,
+    help="With --push: sign the pushed digest and the build's provenance with the wallet key "
+    "(WALLET_SECRET, --key-file, GOSH's config or the default key file), record both in the ledger, then verify.",
+)
+@network_option
+@key_file_option
 @click.option("--no-cache", is_flag=True, help="Run every step again.")
 @click.option("--platform", metavar="OS/ARCH", help="Target platform (default: the engine's).")
 @click.option("--progress", default="auto", show_default=True, type=click.Choice(["auto", "plain", "tty", "quiet"]))
@@ -64,6 +77,9 @@ def build(
     contexts: tuple[str, ...],
     wallet_public: str | None,
     push: bool,
+    sign: bool,
+    network: str | None,
+    key_file: Path | None,
     no_cache: bool,
     platform: str | None,
     progress: str,
@@ -85,6 +101,14 @@ def build(
     The image is labelled GOSH_ADDRESS, GOSH_COMMIT_HASH, gosh.address,
     gosh.commit and gosh.image.dockerfile.
     """
+    signer = None
+    if sign:
+        if not push or not tags:
+            raise click.UsageError("--sign signs the pushed digest: use it with --push and -t IMAGE")
+        signer = load_signer(key_file=key_file)
+        if wallet_public and wallet_public.lower().removeprefix("0x") != signer.public_hex:
+            raise click.BadParameter("is not the signing key's public key", param_hint="--wallet-public")
+        wallet_public = signer.public_hex
     from_gosh = context.startswith("gosh:")
     if commit and not from_gosh:
         raise click.BadParameter("--commit goes with a gosh:// CONTEXT", param_hint="--commit")
@@ -109,11 +133,21 @@ def build(
     for source in ([plan.context_source] if plan.context_source else []) + plan.sources:
         if source.revision != source.commit:
             click.echo(f"goshfile: {source.url} {source.revision} is commit {source.commit}", err=True)
+    started = datetime.now(UTC)
     result = BuildxBuilder().build(plan.request)
     if result.image_id:
         click.echo(result.image_id)
     if push and result.digest:
         click.echo(result.digest)
+    if signer is not None:
+        if not result.digest:
+            raise EngineError("the engine did not report the pushed digest; nothing was signed")
+        published = publish_and_verify(
+            tags[0], result.digest, plan.request, signer, network, started, datetime.now(UTC)
+        )
+        click.echo(f"goshfile: signed {tags[0]}@{result.digest}: proof {published.proof.address}", err=True)
+        click.echo(f"goshfile: provenance {published.envelope}: proof {published.provenance_proof.address}", err=True)
+        click.echo(f"goshfile: verified: {tags[0]} signed by {signer.public_hex}", err=True)
 
 
 def register(group: click.Group) -> None:

@@ -27,6 +27,9 @@ class ImageStore(Protocol):
     def all(self) -> list[LocalImage]:
         """Every image in the engine."""
 
+    def remove(self, ref: str) -> None:
+        """Remove the tag ``ref`` (the image too when nothing else names it)."""
+
 
 def _local_image(attrs: dict[str, Any]) -> LocalImage:
     config = attrs.get("Config") or {}
@@ -66,5 +69,13 @@ class DockerImageStore:
     def all(self) -> list[LocalImage]:
         try:
             return [_local_image(image.attrs) for image in self._client.images.list()]
+        except self._api_error as exc:
+            raise EngineError(f"docker: {exc}") from None
+
+    def remove(self, ref: str) -> None:
+        try:
+            self._client.images.remove(ref, force=True)
+        except self._not_found:
+            pass
         except self._api_error as exc:
             raise EngineError(f"docker: {exc}") from None

@@ -92,24 +92,34 @@ def find_subject(ref: str, store: ImageStore, registry: RegistryClient | None = 
     return Subject(ref, remote.labels, (remote.digest,), False)
 
 
-def verify_subject(subject: Subject, ledger: ProofLedger, content_hash: Callable[[str], str] | None = None) -> Verdict:
-    """Raise :class:`VerificationError` with the reason unless a valid proof covers ``subject``."""
+def verify_subject(
+    subject: Subject, ledger: ProofLedger, content_hashes: Callable[[str], list[str]] | None = None
+) -> Verdict:
+    """Raise :class:`VerificationError` with the reason unless a valid proof covers ``subject``.
+
+    Registry digests are tried first; ``content_hashes`` is only called when none of them is signed.
+    """
     signer = subject.labels.get(WALLET_LABEL)
     if not signer:
         raise VerificationError(f"{subject.image}: no {WALLET_LABEL} label, so nobody vouches for it")
-    candidates = [(d, "registry digest") for d in subject.digests]
-    if content_hash is not None:
-        candidates.append((content_hash(subject.image), "content hash"))
-    if not candidates:
+    tried: list[str] = []
+
+    def attempt(content: str, kind: str) -> Verdict | None:
+        tried.append(content)
+        if not ledger.check(signer, content):
+            return None
+        proof = ledger.get(signer, content)
+        return Verdict(subject.image, signer, content, kind, str(proof.address), str(getattr(proof, "recorded_at", "")))
+
+    for digest in subject.digests:
+        if verdict := attempt(digest, "registry digest"):
+            return verdict
+    for digest in content_hashes(subject.image) if content_hashes is not None else []:
+        if verdict := attempt(digest, "content hash"):
+            return verdict
+    if not tried:
         raise VerificationError(f"{subject.image}: no registry digest (push it, or pull it from its registry)")
-    for content, kind in candidates:
-        if ledger.check(signer, content):
-            proof = ledger.get(signer, content)
-            return Verdict(
-                subject.image, signer, content, kind, str(proof.address), str(getattr(proof, "recorded_at", ""))
-            )
-    for content, _ in candidates:
+    for content in tried:
         if ledger.get(signer, content) is not None:
             raise VerificationError(f"{subject.image}: the proof for {content} by {signer} has a bad signature")
-    tried = ", ".join(c for c, _ in candidates)
-    raise VerificationError(f"{subject.image}: no proof that {signer} signed {tried}")
+    raise VerificationError(f"{subject.image}: no proof that {signer} signed {', '.join(tried)}")

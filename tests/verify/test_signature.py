@@ -91,8 +91,17 @@ def test_a_stored_proof_whose_signature_does_not_verify_is_reported_as_such() ->
 def test_the_content_hash_is_tried_after_the_registry_digests() -> None:
     content = "sha256:" + "33" * 32
     ledger = FakeLedger({(KEY, content): Proof("0:" + "ff" * 32, "t")})
-    verdict = verify_subject(subject({"WALLET_PUBLIC": KEY}, ()), ledger, content_hash=lambda image: content)
+    asked: list[str] = []
+
+    def hashes(image: str) -> list[str]:
+        asked.append(image)
+        return [content]
+
+    verdict = verify_subject(subject({"WALLET_PUBLIC": KEY}, ()), ledger, hashes)
     assert (verdict.content, verdict.kind) == (content, "content hash")
+    assert asked == ["127.0.0.1:5000/app:1"]
+    verify_subject(subject({"WALLET_PUBLIC": KEY}), LEDGER, hashes)
+    assert asked == ["127.0.0.1:5000/app:1"]  # not computed when the registry digest is signed
 
 
 def test_find_subject_prefers_the_image_s_own_repository_digest() -> None:

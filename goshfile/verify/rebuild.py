@@ -1,0 +1,115 @@
+"""Rebuild verification: rebuild an image from its recorded GOSH commit and compare contents.
+
+The comparison uses goshfile-v2 records (type, mode, owner, size, content
+digest, link target of every path), which do not depend on timestamps; when
+the two differ, the first differing paths are named.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from goshfile.errors import VerificationError
+from goshfile.images.content_hash import GOSHFILE_V2, content_hash, goshfile_v2_records
+from goshfile.images.layer_store import DockerLayers
+from goshfile.images.layers import Tree
+from goshfile.images.local import ImageStore
+
+SHOWN = 10  # differing paths named in a verdict
+
+
+def image_tree(image: str, layers: DockerLayers | None = None) -> Tree:
+    """The merged filesystem of a local image."""
+    read = (layers or DockerLayers()).read(image, "auto", None)
+    return Tree.merge(read.layers)
+
+
+def records(tree: Tree) -> dict[bytes, bytes]:
+    """goshfile-v2 records by path."""
+    out: dict[bytes, bytes] = {}
+    for record in goshfile_v2_records(tree).split(b"\x00")[1:]:
+        if record:
+            fields = record.split(b" ", 8)
+            out[fields[8]] = b" ".join(fields[:8])
+    return out
+
+
+def differences(original: Tree, rebuilt: Tree) -> list[str]:
+    """Every path whose record differs, in path order, with what differs."""
+    a, b = records(original), records(rebuilt)
+    out: list[str] = []
+    for path in sorted(a.keys() | b.keys()):
+        shown = "/" + path.decode("utf-8", "backslashreplace")
+        if path not in b:
+            out.append(f"{shown}: only in the image")
+        elif path not in a:
+            out.append(f"{shown}: only in the rebuild")
+        elif a[path] != b[path]:
+            out.append(f"{shown}: {a[path].decode()} != {b[path].decode()}")
+    return out
+
+
+@dataclass(frozen=True)
+class Reproduced:
+    """A rebuild that matched."""
+
+    image: str
+    rebuilt: str
+    content_hash: str
+    same_image_id: bool = False  # also byte-identical (timestamps included)
+
+
+def verify_rebuild(image: str, rebuild: Callable[[], str], tree: Callable[[str], Tree] = image_tree) -> Reproduced:
+    """Rebuild with ``rebuild()`` (returns the rebuilt image's reference) and compare with ``image``."""
+    original = tree(image)
+    rebuilt_ref = rebuild()
+    rebuilt = tree(rebuilt_ref)
+    found = differences(original, rebuilt)
+    if found:
+        more = f" (and {len(found) - SHOWN} more)" if len(found) > SHOWN else ""
+        raise VerificationError(
+            f"{image} is not what its commit builds; differing paths: " + "; ".join(found[:SHOWN]) + more
+        )
+    return Reproduced(image, rebuilt_ref, content_hash(original, GOSHFILE_V2))
+
+
+def rebuild_from_labels(image: str, labels: dict[str, str]) -> str:
+    """Rebuild ``image`` from its GOSH_ADDRESS at GOSH_COMMIT_HASH with no cache; return the rebuilt tag."""
+    from goshfile.engine import BuildRequest, BuildxBuilder
+    from goshfile.engine.plan import plan_build
+
+    url, commit = labels.get("GOSH_ADDRESS"), labels.get("GOSH_COMMIT_HASH")
+    if not url or not commit:
+        raise VerificationError(f"{image}: no GOSH_ADDRESS and GOSH_COMMIT_HASH labels: nothing to rebuild from")
+    tag = f"goshfile-rebuild/{uuid.uuid4().hex[:12]}:check"
+    request = BuildRequest(
+        context=Path("."),
+        file=Path(labels.get("gosh.image.dockerfile") or "goshfile.yaml"),
+        tags=(tag,),
+        labels={k: v for k, v in labels.items() if k == "WALLET_PUBLIC"},
+        no_cache=True,
+        progress="quiet",
+    )
+    BuildxBuilder().build(plan_build(request, gosh_context=url, commit=commit).request)
+    return tag
+
+
+def verify_image_rebuild(image: str, labels: dict[str, str], store: ImageStore) -> Reproduced:
+    """Rebuild ``image`` from its recorded commit, compare every path, then remove the rebuild."""
+    rebuilt: list[str] = []
+
+    def rebuild() -> str:
+        rebuilt.append(rebuild_from_labels(image, labels))
+        return rebuilt[-1]
+
+    try:
+        result = verify_rebuild(image, rebuild)
+        original, again = store.get(image), store.get(result.rebuilt)
+        same = bool(original and again and original.image_id == again.image_id)
+        return replace(result, same_image_id=same)
+    finally:
+        for tag in rebuilt:
+            store.remove(tag)
