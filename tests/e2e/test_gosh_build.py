@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from goshfile.cli.main import main
 from goshfile.gosh.fetch import fetch
 from goshfile.gosh.url import GoshUrl
-from tests.e2e.helpers import Images, image_run
+from tests.e2e.helpers import Images, image_run, run
 from tests.gosh.helpers import SYSTEM, commit, git, isolated_home, replace_loose_object, work_repo
 
 pytestmark = pytest.mark.docker
@@ -140,3 +141,35 @@ def test_build_straight_from_gosh_labels_the_image_and_reuses_the_fetch(
     shutil.rmtree(node / "node")
     assert fetch(GoshUrl.parse(URL), first).commit == first
     assert main(["build", URL, "--commit", first, "-t", image, *FRONTEND]) == 0, capsys.readouterr().err
+
+
+def test_a_published_image_rebuilds_and_an_altered_copy_names_the_path(
+    node: Path,
+    pushed: tuple[str, str, Path],
+    images: Images,
+    registry: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from goshfile.keys.keypair import KeyPair
+
+    first, _, _ = pushed
+    monkeypatch.setenv("WALLET_SECRET", KeyPair.generate().reveal_secret())
+    image = images.name("gosh-published", registry)
+    assert main(["build", URL, "--commit", first, "-t", image, "--push", "--sign", *FRONTEND]) == 0
+    capsys.readouterr()
+    assert main(["verify", "--rebuild", "--json", image]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["verified"] and result["rebuild"]["content_hash"].startswith("sha256:")
+
+    for name, change in (("content", "echo altered > /app/out.txt"), ("mode", "chmod 700 /app/out.txt")):
+        altered = images.name(f"gosh-altered-{name}")
+        container = f"goshfile-e2e-{name}-{os.getpid()}"
+        done = run(["docker", "run", "--name", container, image, "/usr/local/bin/bash", "-c", change])
+        assert done.returncode == 0, done.output
+        assert run(["docker", "commit", container, altered]).returncode == 0
+        run(["docker", "rm", "-f", container])
+        assert main(["verify", "--rebuild", "--json", altered]) == 1
+        result = json.loads(capsys.readouterr().out)
+        assert not result["verified"]
+        assert "differing paths: /app/out.txt:" in result["reason"], result["reason"]
