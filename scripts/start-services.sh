@@ -20,6 +20,13 @@ if docker info >/dev/null 2>&1; then
   log "docker engine running"
 else
   [ "$(id -u)" = 0 ] || { log "starting dockerd needs root"; exit 1; }
+  # A dockerd killed with the previous session leaves pid files that stop the next start.
+  for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+    pid=$(cat "$pidfile" 2>/dev/null || true)
+    case "$(ps -o stat= -p "${pid:-0}" 2>/dev/null)" in
+      ""|Z*) rm -f "$pidfile" ;;  # gone, or a zombie
+    esac
+  done
   log "starting dockerd (log: $state/dockerd.log)"
   setsid nohup dockerd --host unix:///var/run/docker.sock >"$state/dockerd.log" 2>&1 </dev/null &
   if ! wait_for 60 docker info; then
@@ -29,7 +36,7 @@ else
   fi
 fi
 
-registry_up() { curl -fsS http://127.0.0.1:5000/v2/ >/dev/null; }
+registry_up() { curl -fs http://127.0.0.1:5000/v2/ >/dev/null; }
 if registry_up; then
   log "registry on 127.0.0.1:5000 running"
 else
