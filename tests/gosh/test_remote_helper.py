@@ -97,3 +97,16 @@ def test_addresses_git_hands_the_helper() -> None:
     assert url_from_git(f"gosh::staging://{SYSTEM}/dao/repo").network == "staging"
     with pytest.raises(InputError, match="no #ref:subdir suffix"):
         url_from_git(f"gosh://{SYSTEM}/dao/repo#main")
+
+
+def test_push_clone_fetch_through_the_node_server_and_its_ledger(
+    tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from goshfile.ledger.server import serving
+
+    node = tmp_path / "team-node"
+    with serving(node / "ledger.db", node_path=node) as server:
+        monkeypatch.setenv("GOSH_NETWORK", server.url)
+        _, second = round_trip(tmp_path, url)
+    bare = RepoStore(node).path(SYSTEM, "dao", "repo")
+    assert git("rev-parse", "main", cwd=bare).stdout.strip() == second
