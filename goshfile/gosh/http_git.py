@@ -35,6 +35,7 @@ from goshfile.gosh.gitcmd import clean_env
 from goshfile.gosh.network import GIT_PREFIX
 from goshfile.gosh.store import RepoStore
 from goshfile.gosh.url import NAME_RE, SYSTEM_RE
+from goshfile.serving import in_background
 
 _NAME = NAME_RE.pattern
 _PATH = re.compile(
@@ -229,12 +230,5 @@ def serving(node_path: Path) -> Iterator[GitHttpServer]:
     """Run a :class:`GitHttpServer` in a background thread for the duration of the block."""
     if shutil.which("git") is None:
         raise GoshfileError("git is not installed")
-    server = GitHttpServer(node_path)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    try:
+    with in_background(GitHttpServer(node_path), poll_interval=0.01) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -122,21 +122,29 @@ def config_path() -> Path:
     return Path(configured).expanduser() if configured else Path.home() / ".gosh" / "config.json"
 
 
-def load_config(path: Path | None = None) -> GoshConfig | None:
-    """GOSH's config file, or None when there is none; InputError if it is malformed."""
-    path = path or config_path()
+def read_config(path: Path) -> dict[str, Any] | None:
+    """The JSON object in GOSH's config file ``path``, or None when there is no file; InputError otherwise."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise InputError(f"cannot read the GOSH config {path}: {exc.strerror}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the GOSH config {path}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"the GOSH config {path} is not valid JSON: line {exc.lineno}: {exc.msg}") from None
     if not isinstance(data, dict):
         raise InputError(f"the GOSH config {path} must hold a JSON object")
+    return data
+
+
+def load_config(path: Path | None = None) -> GoshConfig | None:
+    """GOSH's config file, or None when there is none; InputError if it is malformed."""
+    path = path or config_path()
+    data = read_config(path)
+    if data is None:
+        return None
     primary = data.get("primary-network")
     if primary is not None and not isinstance(primary, str):
         raise InputError(f"the GOSH config {path}: 'primary-network' must be a string")

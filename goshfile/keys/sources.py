@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from goshfile.errors import InputError
-from goshfile.gosh.network import config_path
+from goshfile.gosh.network import config_path, read_config
 from goshfile.keys.keypair import KeyPair, parse_public
 from goshfile.paths import data_home
 
@@ -141,18 +141,9 @@ class GoshWallet:
 def gosh_wallet(path: Path | None = None, network: str | None = None) -> GoshWallet | None:
     """The user wallet of ``network`` (default: ``primary-network``) in GOSH's config, or None."""
     path = path or config_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    data = read_config(path)
+    if data is None:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the GOSH config {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"the GOSH config {path} is not valid JSON: line {exc.lineno}: {exc.msg}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"the GOSH config {path} must hold a JSON object")
     name = network or data.get("primary-network")
     if not name:
         return None

@@ -21,7 +21,6 @@ import contextlib
 import json
 import re
 import socket
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +34,7 @@ from goshfile.keys.keypair import SIGNATURE_HEX
 from goshfile.ledger import proof as proofs
 from goshfile.ledger.protocol import Deployment, check_proof
 from goshfile.ledger.sqlite import SqliteLedger
+from goshfile.serving import in_background
 
 MAX_BODY = 64 * 1024
 CHUNK = 64 * 1024
@@ -299,12 +299,5 @@ class NodeServer(ThreadingHTTPServer):
 @contextlib.contextmanager
 def serving(ledger_path: Path, *, node_path: Path | None = None) -> Iterator[NodeServer]:
     """A node on 127.0.0.1 (a free port) in a background thread, for the duration of the block."""
-    server = NodeServer(SqliteLedger(ledger_path), node_path=node_path)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with in_background(NodeServer(SqliteLedger(ledger_path), node_path=node_path)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
