@@ -42,6 +42,16 @@ def cli(ctx: click.Context, verbose: bool) -> None:
       docker buildx build -f goshfile.yaml -t IMAGE --label WALLET_PUBLIC=KEY .
     or check it without building:
       goshfile lint -f goshfile.yaml
+
+    \b
+    Sign with a GOSH wallet key and let anyone verify (the local node by default, -n for others):
+      goshfile build . -t REGISTRY/IMAGE --push --sign
+      goshfile check WALLET_PUBLIC sha256:DIGEST
+      goshfile verify --provenance REGISTRY/IMAGE
+
+    \b
+    Code from GOSH, pinned by commit (git push gosh://... works with git-remote-gosh):
+      goshfile build gosh://0:<64 hex>/DAO/REPO --commit SHA -t IMAGE
     """
     ctx.obj = {"verbose": verbose}
 
