@@ -21,7 +21,7 @@ from goshfile.errors import EngineError, InputError, VerificationError
 from goshfile.ledger import proof as proofs
 from goshfile.ledger.log import Head, LogReport, Record, verify_records
 from goshfile.ledger.proof import Proof
-from goshfile.ledger.protocol import Deployment, Signer, check_proof, prepare
+from goshfile.ledger.protocol import DeployingLedger, Deployment, check_proof
 
 DEFAULT_TIMEOUT = 30.0
 MAX_LOG_PAGE = 1000  # the node's page size
@@ -29,7 +29,7 @@ NO_PROOF = "no_proof"  # the error code of a 404 that means "nothing recorded at
 _RETRYABLE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.CannotSendRequest)
 
 
-class HttpLedger:
+class HttpLedger(DeployingLedger):
     """A ledger on a node at ``base`` (``http(s)://host[:port][/prefix]``); implements the Ledger protocol."""
 
     def __init__(self, base: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -120,21 +120,7 @@ class HttpLedger:
         with self._lock:
             self.close_locked()
 
-    def __enter__(self) -> HttpLedger:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # -- the Ledger protocol ---------------------------------------------------------------------------
-
-    def address(self, public: str, content: str) -> str:
-        """The proof address, computed here."""
-        return proofs.address(public, content)
-
-    def sign(self, signer: Signer, content: str, payer: str | None = None) -> Proof:
-        """Sign here, send the signature, and check the proof the node recorded."""
-        return self.deploy(prepare(signer, content, payer))[0]
 
     def deploy(self, deployment: Deployment) -> tuple[Proof, bool]:
         """Send a signed deployment; return the proof the node holds and whether it is new."""

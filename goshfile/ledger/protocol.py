@@ -11,8 +11,9 @@ Promises, whatever the backend:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, Self
 
 from goshfile.keys.keypair import parse_public, verify
 from goshfile.ledger import proof as proofs
@@ -83,3 +84,29 @@ def prepare(signer: Signer, content: str, payer: str | None = None) -> Deploymen
 def check_proof(found: Proof | None, public: str, content: str) -> bool:
     """The check rule: the proof exists and verifies for exactly this key and content."""
     return found is not None and found.verifies(parse_public(public), content)
+
+
+class DeployingLedger(ABC):
+    """What every ledger that records signed :class:`Deployment` s shares: sign here, then deploy."""
+
+    @abstractmethod
+    def deploy(self, deployment: Deployment) -> tuple[Proof, bool]:
+        """Record a signed deployment; return the recorded proof and whether it is new."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections (the ledger reopens on next use)."""
+
+    def address(self, public: str, content: str) -> str:
+        """The proof address (computed here, nothing is contacted)."""
+        return proofs.address(public, content)
+
+    def sign(self, signer: Signer, content: str, payer: str | None = None) -> Proof:
+        """Sign here and record the deployment (see :meth:`deploy`)."""
+        return self.deploy(prepare(signer, content, payer))[0]
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -21,7 +21,7 @@ from goshfile.keys.keypair import parse_public
 from goshfile.ledger import proof as proofs
 from goshfile.ledger.log import GENESIS, Head, LogReport, Record, record_hash, verify_records
 from goshfile.ledger.proof import Proof, format_time, parse_time
-from goshfile.ledger.protocol import Deployment, Signer, check_proof, prepare
+from goshfile.ledger.protocol import DeployingLedger, Deployment, check_proof
 
 FORMAT = "goshfile-ledger/1"
 BUSY_TIMEOUT_MS = 60_000
@@ -76,7 +76,7 @@ def _record(row: tuple[int, str, str, str, str, str | None, str, str, str]) -> R
     return Record(Proof(address, public, content, sig, stamp, payer, seq), prev, digest)
 
 
-class SqliteLedger:
+class SqliteLedger(DeployingLedger):
     """A ledger in one SQLite file; implements :class:`goshfile.ledger.protocol.Ledger`."""
 
     def __init__(self, path: Path) -> None:
@@ -178,21 +178,7 @@ class SqliteLedger:
         for conn in idle:
             conn.close()
 
-    def __enter__(self) -> SqliteLedger:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # -- the Ledger protocol ---------------------------------------------------------------------------
-
-    def address(self, public: str, content: str) -> str:
-        """The proof address (no storage involved)."""
-        return proofs.address(public, content)
-
-    def sign(self, signer: Signer, content: str, payer: str | None = None) -> Proof:
-        """Sign here and record (see :meth:`deploy`)."""
-        return self.deploy(prepare(signer, content, payer))[0]
 
     def get(self, public: str, content: str) -> Proof | None:
         """The proof recorded at the address of ``public`` and ``content``, or None."""

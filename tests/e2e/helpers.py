@@ -69,3 +69,8 @@ def image_run(image: str, *command: str) -> str:
     result = run(["docker", "run", "--rm", "--network", "none", image, *command])
     assert result.returncode == 0, result.output
     return result.output
+
+
+def interfaces(proc_net_dev: str) -> set[str]:
+    """The network interface names in a copy of ``/proc/net/dev``."""
+    return {line.split(":")[0].strip() for line in proc_net_dev.splitlines()[2:] if ":" in line}

@@ -8,14 +8,10 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.e2e.helpers import Images, buildx, image_run, write
+from tests.e2e.helpers import Images, buildx, image_run, interfaces, write
 
 pytestmark = pytest.mark.docker
 BASH = "/usr/local/bin/bash"
-
-
-def _interfaces(proc_net_dev: str) -> set[str]:
-    return {line.split(":")[0].strip() for line in proc_net_dev.splitlines()[2:] if ":" in line}
 
 
 def test_steps_have_no_network_unless_they_opt_in(tmp_path: Path, images: Images) -> None:
@@ -39,8 +35,8 @@ steps:
     image = images.name("network")
     result = buildx(tmp_path, "-t", image)
     assert result.returncode == 0, result.output
-    assert _interfaces(image_run(image, "cat", "/net-none.txt")) == {"lo"}
-    assert _interfaces(image_run(image, "cat", "/net-default.txt")) - {"lo"}, "the opted-in step had no network"
+    assert interfaces(image_run(image, "cat", "/net-none.txt")) == {"lo"}
+    assert interfaces(image_run(image, "cat", "/net-default.txt")) - {"lo"}, "the opted-in step had no network"
     labels = docker.from_env().images.get(image).attrs["Config"]["Labels"]
     assert labels["goshfile.hermetic"] == "false"
 
