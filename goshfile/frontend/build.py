@@ -12,18 +12,15 @@ import json
 import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from goshfile.errors import EngineError, GoshfileError, InputError, SpecError
+from goshfile.frontend.convert import BaseImage, convert
 from goshfile.frontend.gateway import UNKNOWN, Gateway
 from goshfile.frontend.options import MAIN_CONTEXT, BuildOptions, parse_options, worker_platform
 from goshfile.images import reference
-from goshfile.llb import Platform, State, marshal
-
-if TYPE_CHECKING:
-    from goshfile.frontend.convert import BaseImage
-    from goshfile.spec import Loaded
-
+from goshfile.llb import Platform, State, marshal, op_digest
+from goshfile.spec import Loaded, load_text
 
 CONFIG_KEY = "containerimage.config"
 DOCKERFILE_LOCAL = "dockerfile"  # the local that holds the build definition file
@@ -51,7 +48,7 @@ class Frontend:
             progress_name=f"[internal] load build definition from {name}",
         )
         definition = marshal(local.output)
-        self.definition_vertex = self._first_digest(definition)
+        self.definition_vertex = op_digest(getattr(definition, "def")[0])
         ref = self.gateway.solve(definition)
         try:
             data = self.gateway.read_file(ref, name)
@@ -61,23 +58,13 @@ class Frontend:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise InputError(f"{name}: not UTF-8 text") from None
-        from goshfile.spec import load_text  # heavy (pydantic): imported late, see main.py
-
         loaded = load_text(text, name, self.options.build_args, allow_refs=True)
         for warning in loaded.warnings:
             self.gateway.warn(self.definition_vertex, warning)
         return loaded
 
-    @staticmethod
-    def _first_digest(definition: object) -> str:
-        from goshfile.llb import op_digest
-
-        return op_digest(getattr(definition, "def")[0])
-
     def resolve_base(self, loaded: Loaded) -> BaseImage:
         """Pin the base image by digest and fetch its config."""
-        from goshfile.frontend.convert import BaseImage
-
         image = loaded.spec.image
         if image == "scratch":
             return BaseImage.scratch(self.platform)
@@ -146,8 +133,6 @@ class Frontend:
         """Run the whole build; return the result ref and its metadata."""
         loaded = self.read_goshfile()
         base = self.resolve_base(loaded)
-        from goshfile.frontend.convert import convert
-
         result = convert(loaded, base, self.options, self.context, self.platform, created)
         ref = self.gateway.solve(marshal(result.state.output))
         return ref, {CONFIG_KEY: result.config.render(created)}

@@ -1,8 +1,7 @@
 """The goshfile spec: YAML text -> typed, validated model (see ``load_text``).
 
 Attributes are loaded on first use, so that importing a light submodule
-(``goshfile.spec.pins``) does not pull in pydantic; the frontend imports the
-heavy parts in the background while it talks to BuildKit.
+(``goshfile.spec.pins``, used by the frontend's option parsing) does not pull in pydantic.
 """
 
 from __future__ import annotations
