@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,7 @@ def _build_args(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+SYNTAX_LINE = re.compile(r"^#\s*syntax\s*=\s*(docker\.io/)?teamgosh/goshfile(:[\w.-]+)?(@sha256:[0-9a-f]{64})?\s*$")
 FILE_OPTION = click.option(
     "-f", "--file", "file", default="goshfile.yaml", show_default=True, help="The goshfile to read."
 )
@@ -63,7 +65,14 @@ def lint(file: str, build_args: tuple[str, ...]) -> None:
     """
     text, name = _read(file)
     loaded = load_text(text, name, _build_args(build_args) if build_args else None)
-    for warning in loaded.warnings:
+    warnings = list(loaded.warnings)
+    first = text.splitlines()[0].strip() if text.strip() else ""
+    if not SYNTAX_LINE.match(first):
+        warnings.append(
+            f"{name}:1: the first line is not '# syntax=teamgosh/goshfile': plain 'docker buildx build' "
+            "will read the file as a Dockerfile (goshfile build works either way)"
+        )
+    for warning in warnings:
         click.echo(f"goshfile: warning: {warning}", err=True)
     count = len(loaded.spec.steps)
     click.echo(f"{name}: ok ({count} step{'' if count == 1 else 's'})", err=True)

@@ -67,6 +67,8 @@ def test_lint_checks_required_args_only_with_build_args(tmp_path: Path, capsys: 
     err = capsys.readouterr().err
     assert err.splitlines() == [
         f"goshfile: warning: build args not declared in {path} 'args' were ignored: EXTRA",
+        f"goshfile: warning: {path}:1: the first line is not '# syntax=teamgosh/goshfile': plain "
+        "'docker buildx build' will read the file as a Dockerfile (goshfile build works either way)",
         f"{path}: ok (0 steps)",
     ]
 
@@ -164,3 +166,9 @@ def test_version_and_help_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.startswith("goshfile, version ")
     assert main(["lint", "--help"]) == 0
     assert "Check a goshfile without building" in capsys.readouterr().out
+
+
+def test_lint_accepts_the_syntax_line_without_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "# syntax=teamgosh/goshfile:0.1.0\n" + HEADER)
+    assert main(["lint", "-f", path]) == 0
+    assert "warning" not in capsys.readouterr().err
