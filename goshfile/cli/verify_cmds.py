@@ -18,9 +18,12 @@ from goshfile.verify.signature import find_subject, verify_subject
 
 
 def _content_hash(image: str) -> list[str]:
-    from goshfile.images.content_hash import GOSH_V1, GOSHFILE_V2, image_hash
+    """The image's goshfile-v2 and gosh-v1 hashes, from one read of its layers."""
+    from goshfile.images.content_hash import GOSH_V1, GOSHFILE_V2, content_hash
+    from goshfile.verify.rebuild import image_tree
 
-    return [image_hash(image, algorithm).digest for algorithm in (GOSHFILE_V2, GOSH_V1)]
+    tree = image_tree(image)
+    return [content_hash(tree, algorithm) for algorithm in (GOSHFILE_V2, GOSH_V1)]
 
 
 def _verify_one(ref: str, network: str | None, provenance: bool, rebuild: bool, hashes: bool) -> dict[str, Any]:

@@ -84,6 +84,18 @@ def handle(handler: BaseHTTPRequestHandler, node_path: Path, *, prefix: str = GI
     return True
 
 
+def _copy_exactly(source: io.BufferedIOBase, sink: IO[bytes], size: int) -> bool:
+    """Copy ``size`` bytes; False when ``source`` ends first."""
+    remaining = size
+    while remaining:
+        data = source.read(min(remaining, CHUNK))
+        if not data:
+            return False
+        sink.write(data)
+        remaining -= len(data)
+    return True
+
+
 def _request_body(handler: BaseHTTPRequestHandler, sink: IO[bytes]) -> None:
     """Copy the request body (Content-Length or chunked) into ``sink`` and close it."""
     try:
@@ -94,22 +106,11 @@ def _request_body(handler: BaseHTTPRequestHandler, sink: IO[bytes]) -> None:
                     while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass  # trailers
                     break
-                remaining = size
-                while remaining:
-                    data = handler.rfile.read(min(remaining, CHUNK))
-                    if not data:
-                        return
-                    sink.write(data)
-                    remaining -= len(data)
+                if not _copy_exactly(handler.rfile, sink, size):
+                    return
                 handler.rfile.readline()
         else:
-            remaining = int(handler.headers.get("Content-Length") or 0)
-            while remaining:
-                data = handler.rfile.read(min(remaining, CHUNK))
-                if not data:
-                    return
-                sink.write(data)
-                remaining -= len(data)
+            _copy_exactly(handler.rfile, sink, int(handler.headers.get("Content-Length") or 0))
     except (OSError, ValueError):
         pass  # the backend sees a short body and says so
     finally:
