@@ -29,7 +29,7 @@ rm -rf "$ctx/site/bin"
 find "$ctx/site" -name '__pycache__' -prune -exec rm -rf {} +
 
 log "building $image:latest ($image:$version) from $base"
-docker buildx build -q --load --build-arg BASE="$base" -f dockerfiles/frontend.Dockerfile \
+docker buildx build -q --load --network none --build-arg BASE="$base" -f dockerfiles/frontend.Dockerfile \
   --label goshfile.source-hash="${GOSHFILE_SOURCE_HASH:-}" \
   -t "$image:latest" -t "$image:$version" "$ctx" >/dev/null
 log "frontend image $image:$version ready"
