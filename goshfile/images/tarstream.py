@@ -36,8 +36,8 @@ CHAR: Final = ord("3")
 BLOCKDEV: Final = ord("4")
 DIRECTORY: Final = ord("5")
 FIFO: Final = ord("6")
-_HEADER_ONLY: Final = frozenset((HARDLINK, SYMLINK, CHAR, BLOCKDEV, DIRECTORY, FIFO))
-_PAX, _PAX_GLOBAL, _GNU_LONGNAME, _GNU_LONGLINK = (ord(c) for c in "xgLK")
+HEADER_ONLY: Final = frozenset((HARDLINK, SYMLINK, CHAR, BLOCKDEV, DIRECTORY, FIFO))
+PAX, PAX_GLOBAL, _GNU_LONGNAME, _GNU_LONGLINK = (ord(c) for c in "xgLK")
 _XATTR_PREFIX: Final = b"SCHILY.xattr."
 
 
@@ -241,7 +241,8 @@ def _string(field_: bytes) -> bytes:
     return field_ if end < 0 else field_[:end]
 
 
-def _number(field_: bytes) -> int:
+def number(field_: bytes) -> int:
+    """A numeric header field: octal text, or GNU base-256."""
     if field_[0] in (0x80, 0xFF):  # GNU base-256
         n = int.from_bytes(field_[1:], "big")
         return n - 256 ** (len(field_) - 1) if field_[0] == 0xFF else n
@@ -252,8 +253,9 @@ def _number(field_: bytes) -> int:
         raise TarFormatError(f"bad number {field_!r} in a tar header") from None
 
 
-def _parse_pax(data: bytes) -> dict[bytes, bytes]:
-    records: dict[bytes, bytes] = {}
+def pax_records(data: bytes) -> list[tuple[bytes, bytes]]:
+    """The ``(key, value)`` records of a pax extended header's data, in order."""
+    records: list[tuple[bytes, bytes]] = []
     pos = 0
     while pos < len(data) and data[pos] != 0:
         space = data.find(b" ", pos)
@@ -265,13 +267,18 @@ def _parse_pax(data: bytes) -> dict[bytes, bytes]:
         if space < 0 or length <= 0 or not record.endswith(b"\n") or b"=" not in record:
             raise TarFormatError("bad pax header record")
         key, _, value = record[:-1].partition(b"=")
-        records[key] = value
+        records.append((key, value))
         pos += length
     return records
 
 
-def _checksum_ok(block: bytes) -> bool:
-    stored = _number(block[148:156])
+def _parse_pax(data: bytes) -> dict[bytes, bytes]:
+    return dict(pax_records(data))
+
+
+def checksum_ok(block: bytes) -> bool:
+    """True when a header block's stored checksum matches (unsigned or, as old tars wrote it, signed)."""
+    stored = number(block[148:156])
     return stored == 256 + sum(block[:148]) + sum(block[156:]) or stored == 256 + sum(_SIGNED.unpack(block))
 
 
@@ -282,7 +289,7 @@ def is_tar_header(block: bytes) -> bool:
     if block == _ZERO_BLOCK:
         return True
     try:
-        return _checksum_ok(block)
+        return checksum_ok(block)
     except TarFormatError:
         return False
 
@@ -329,7 +336,7 @@ class TarReader:
         block = self.reader.take(BLOCK)
         if block == _ZERO_BLOCK:
             return None
-        if not _checksum_ok(block):
+        if not checksum_ok(block):
             raise TarFormatError("tar header checksum mismatch (not a tar stream, or corrupt)")
         return block
 
@@ -351,14 +358,14 @@ class TarReader:
                 self._done = True
                 raise StopIteration
             kind = block[156]
-            size = _number(block[124:136])
+            size = number(block[124:136])
             padding = -size % BLOCK
-            if kind in (_PAX, _PAX_GLOBAL, _GNU_LONGNAME, _GNU_LONGLINK):
+            if kind in (PAX, PAX_GLOBAL, _GNU_LONGNAME, _GNU_LONGLINK):
                 payload = self.reader.take(size)
                 self.reader.skip(padding)
-                if kind == _PAX:
+                if kind == PAX:
                     pax.update(_parse_pax(payload))
-                elif kind == _PAX_GLOBAL:
+                elif kind == PAX_GLOBAL:
                     self._globals.update(_parse_pax(payload))
                 elif kind == _GNU_LONGNAME:
                     longname = _string(payload)
@@ -384,13 +391,13 @@ class TarReader:
         entry = TarEntry(
             name=longname if longname is not None else name,
             type=kind,
-            mode=_number(block[100:108]) & 0o7777,
-            uid=_number(block[108:116]),
-            gid=_number(block[116:124]),
+            mode=number(block[100:108]) & 0o7777,
+            uid=number(block[108:116]),
+            gid=number(block[116:124]),
             size=size,
             linkname=longlink if longlink is not None else _string(block[157:257]),
-            devmajor=_number(block[329:337]) if kind in (CHAR, BLOCKDEV) else 0,
-            devminor=_number(block[337:345]) if kind in (CHAR, BLOCKDEV) else 0,
+            devmajor=number(block[329:337]) if kind in (CHAR, BLOCKDEV) else 0,
+            devminor=number(block[337:345]) if kind in (CHAR, BLOCKDEV) else 0,
         )
         for key, value in pax.items():
             if not value:
@@ -410,10 +417,10 @@ class TarReader:
                 raise TarFormatError(f"sparse file {entry.name!r} in a layer is not supported")
         if kind == ord("S"):
             raise TarFormatError(f"sparse file {entry.name!r} in a layer is not supported")
-        if kind not in REGULAR_TYPES and kind not in _HEADER_ONLY:
+        if kind not in REGULAR_TYPES and kind not in HEADER_ONLY:
             raise TarFormatError(f"unsupported tar entry type {chr(kind)!r} for {entry.name!r}")
         # links, directories and devices carry no data, whatever their size field says
-        on_stream = 0 if kind in _HEADER_ONLY else entry.size
+        on_stream = 0 if kind in HEADER_ONLY else entry.size
         self._remaining = on_stream
         self._padding = -on_stream % BLOCK
         return entry
