@@ -18,6 +18,7 @@ from goshfile.errors import SpecError
 from goshfile.frontend.imageconfig import (
     BASE_CONFIG_LABEL,
     BASE_LABEL,
+    BASE_LAYERS_LABEL,
     DIGEST_LABEL,
     HERMETIC_LABEL,
     SOURCES_LABEL,
@@ -56,6 +57,9 @@ class BaseImage:
         out = {BASE_LABEL: self.reference or "scratch"}
         if self.config_digest:
             out[BASE_CONFIG_LABEL] = self.config_digest
+        rootfs = self.config.get("rootfs")
+        diff_ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+        out[BASE_LAYERS_LABEL] = str(len(diff_ids) if isinstance(diff_ids, list) else 0)
         return out
 
 

@@ -11,7 +11,7 @@ from goshfile.frontend.build import run
 from goshfile.frontend.gateway import UNKNOWN
 from goshfile.llb import Platform
 from goshfile.secrets import REFUSAL
-from tests.frontend.fake_gateway import IMAGE_DIGEST, FakeGateway, Resolve
+from tests.frontend.fake_gateway import IMAGE_CONFIG, IMAGE_DIGEST, FakeGateway, Resolve
 from tests.helpers import DESIGN_SEED, HEADER, WALLET, Graph
 
 PINNED = f"docker.io/library/bash:latest@{IMAGE_DIGEST}"
@@ -73,11 +73,18 @@ def test_the_seed_builds_on_the_base_image_pinned_by_digest(gateway: FakeGateway
         == "sha256:" + hashlib.sha256(gateway.image_config).hexdigest()
     )
     assert config["config"]["Labels"]["from.base"] == "yes"
+    assert config["config"]["Labels"]["goshfile.base.layers"] == "1"  # the base config's one diff ID
     assert config["config"]["Labels"]["goshfile.digest"] == "sha256:" + hashlib.sha256(DESIGN_SEED.encode()).hexdigest()
     assert config["config"]["Cmd"] == ["bash"]
     assert config["rootfs"]["diff_ids"] == ["sha256:" + "e" * 64]
     assert len(config["history"]) == 2 and config["history"][0]["created_by"] == "base layer"
     assert config["history"][1]["created_by"].startswith("goshfile: print date: run /usr/local/bin/bash -c")
+
+
+def test_a_base_config_without_usable_layers_counts_none(gateway: FakeGateway) -> None:
+    gateway.image_config = json.dumps({**IMAGE_CONFIG, "rootfs": "odd"}).encode()
+    assert build(gateway)[0] == 0
+    assert result_config(gateway)["config"]["Labels"]["goshfile.base.layers"] == "0"
 
 
 def test_an_image_without_a_manifest_digest_is_used_by_name(gateway: FakeGateway) -> None:
@@ -238,4 +245,5 @@ def test_scratch_needs_no_image_resolution(gateway: FakeGateway) -> None:
     text = "apiVersion: 1\nimage: scratch\nsteps:\n  - name: add\n    copy: {src: f, dst: /f}\n"
     assert build(gateway, text)[0] == 0
     assert gateway.resolves == []
-    assert result_config(gateway)["config"]["Labels"]["goshfile.base"] == "scratch"
+    labels = result_config(gateway)["config"]["Labels"]
+    assert labels["goshfile.base"] == "scratch" and labels["goshfile.base.layers"] == "0"
