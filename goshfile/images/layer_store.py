@@ -48,7 +48,7 @@ class ImageLayers:
     size: int
 
 
-class _Chunks:
+class ChunkSource:
     """A Source over an iterator of byte chunks, read ahead by a thread (the parser does not wait on the socket)."""
 
     _END = object()
@@ -209,7 +209,7 @@ class DockerLayers:
             chunks = self._client.api.get_image(image_id, chunk_size=_CHUNK)
         except self._errors.APIError as exc:
             raise EngineError(f"docker save: {exc}") from None
-        stream = _Chunks(iter(chunks), progress, size)
+        stream = ChunkSource(iter(chunks), progress, size)
         try:
             layers = read_saved_image(stream)
         finally:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from goshfile.errors import EngineError, InputError
@@ -16,6 +18,7 @@ class LocalImage:
     tags: tuple[str, ...]
     repo_digests: tuple[str, ...]
     labels: dict[str, str]
+    layers: tuple[str, ...] = ()  # diff IDs, lowest first
 
 
 class ImageStore(Protocol):
@@ -31,6 +34,22 @@ class ImageStore(Protocol):
         """Remove the tag ``ref`` (the image too when nothing else names it)."""
 
 
+class ImageArchives(ImageStore, Protocol):
+    """Local images, also written out and read in as archives, tagged and pushed."""
+
+    def save(self, image_id: str) -> Iterator[bytes]:
+        """The image as a ``docker save`` archive, in chunks."""
+
+    def load(self, archive: Path) -> str:
+        """Load a ``docker load`` archive of one image; return its image ID."""
+
+    def tag(self, image_id: str, ref: str) -> None:
+        """Name the image ``ref`` (moving the name from another image)."""
+
+    def push(self, ref: str, progress: Callable[[str], None] | None = None) -> str:
+        """Push ``ref`` to its registry; return the pushed manifest digest."""
+
+
 def _local_image(attrs: dict[str, Any]) -> LocalImage:
     config = attrs.get("Config") or {}
     return LocalImage(
@@ -38,6 +57,7 @@ def _local_image(attrs: dict[str, Any]) -> LocalImage:
         tags=tuple(attrs.get("RepoTags") or ()),
         repo_digests=tuple(attrs.get("RepoDigests") or ()),
         labels=dict(config.get("Labels") or {}),
+        layers=tuple((attrs.get("RootFS") or {}).get("Layers") or ()),
     )
 
 
@@ -79,3 +99,53 @@ class DockerImageStore:
             pass
         except self._api_error as exc:
             raise EngineError(f"docker: {exc}") from None
+
+    def save(self, image_id: str) -> Iterator[bytes]:
+        try:
+            return iter(self._client.api.get_image(image_id, chunk_size=1 << 20))
+        except self._api_error as exc:
+            raise EngineError(f"docker save {image_id}: {exc}") from None
+
+    def load(self, archive: Path) -> str:
+        try:
+            with archive.open("rb") as data:
+                loaded = self._client.images.load(data)
+        except self._api_error as exc:
+            raise EngineError(f"docker load: {exc}") from None
+        if len(loaded) != 1:
+            raise EngineError(f"docker load: expected one image, the engine reported {len(loaded)}")
+        return str(loaded[0].id)
+
+    def tag(self, image_id: str, ref: str) -> None:
+        repository, tag = _split_tag(ref)
+        try:
+            if not self._client.api.tag(image_id, repository, tag, force=True):
+                raise EngineError(f"docker tag {image_id} {ref}: refused")
+        except self._api_error as exc:
+            raise EngineError(f"docker tag {ref}: {exc}") from None
+
+    def push(self, ref: str, progress: Callable[[str], None] | None = None) -> str:
+        repository, tag = _split_tag(ref)
+        digest = ""
+        try:
+            for event in self._client.api.push(repository, tag, stream=True, decode=True):
+                if "error" in event:
+                    raise EngineError(f"docker push {ref}: {event['error']}")
+                aux = event.get("aux") or {}
+                digest = aux.get("Digest") or digest
+                if progress is not None and event.get("status") and not event.get("progressDetail"):
+                    progress(" ".join(str(event[k]) for k in ("id", "status") if event.get(k)))
+        except self._api_error as exc:
+            raise EngineError(f"docker push {ref}: {exc}") from None
+        if not digest:
+            raise EngineError(f"docker push {ref}: the engine did not report the pushed digest")
+        return str(digest)
+
+
+def _split_tag(ref: str) -> tuple[str, str]:
+    """``repository, tag`` of a reference (tag ``latest`` when none is given)."""
+    name, _, last = ref.rpartition("/")
+    repo, sep, tag = last.partition(":")
+    if not sep:
+        return ref, "latest"
+    return (f"{name}/{repo}" if name else repo), tag

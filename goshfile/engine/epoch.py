@@ -1,0 +1,80 @@
+"""Choose ``SOURCE_DATE_EPOCH`` for a build: the one time every timestamp of the image is clamped to.
+
+In this order, the first that applies:
+
+1. given: ``--source-date-epoch``, or the build arg ``SOURCE_DATE_EPOCH``
+   (a build from GOSH sets it to the commit's time);
+2. the environment's ``SOURCE_DATE_EPOCH`` (as ``docker buildx`` reads it);
+3. the context is in a git work tree: the time of its ``HEAD`` commit
+   (``git log -1 --format=%ct``);
+4. otherwise the newest modification time of a file in the context.
+
+Each is a function of the build's inputs, so a rebuild of the same inputs
+gets the same epoch; the last is only stable while the files are not touched.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from goshfile.errors import EngineError, InputError
+from goshfile.gosh.gitcmd import git
+
+NAME = "SOURCE_DATE_EPOCH"
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """A chosen epoch and where it came from (for the user to see)."""
+
+    value: int
+    origin: str
+
+
+def parse_epoch(text: str, what: str = NAME) -> int:
+    """A whole, non-negative number of seconds since 1970."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise InputError(f"{what} must be a whole number of seconds since 1970, not {text!r}") from None
+    if value < 0:
+        raise InputError(f"{what} must not be negative")
+    return value
+
+
+def _git_head_time(context: Path) -> int | None:
+    try:
+        done = git(["log", "-1", "--format=%ct"], cwd=context, check=False)
+    except EngineError:  # git is not installed
+        return None
+    text = done.stdout.decode(errors="replace").strip()
+    return int(text) if done.returncode == 0 and text.isdigit() else None
+
+
+def newest_mtime(context: Path) -> int:
+    """The newest whole-second modification time of a file or folder in ``context`` (0 when empty)."""
+    newest = 0
+    for root, dirs, files in os.walk(context):
+        for name in (*dirs, *files):
+            try:
+                newest = max(newest, int(os.lstat(os.path.join(root, name)).st_mtime))
+            except OSError:
+                continue
+    return newest
+
+
+def choose_epoch(context: Path, build_args: Mapping[str, str], environ: Mapping[str, str]) -> Epoch:
+    """The epoch for a build of ``context`` with ``build_args``."""
+    if NAME in build_args:
+        return Epoch(parse_epoch(build_args[NAME], f"build arg {NAME}"), "given")
+    if environ.get(NAME):
+        return Epoch(parse_epoch(environ[NAME], f"environment variable {NAME}"), "environment")
+    if not context.is_dir():
+        raise InputError(f"{context}: no such folder")
+    head = _git_head_time(context)
+    if head is not None:
+        return Epoch(head, "git HEAD commit time")
+    return Epoch(newest_mtime(context), "newest file in the context")

@@ -1,0 +1,74 @@
+"""One build as ``goshfile build`` runs it: build, make reproducible, push.
+
+1. choose ``SOURCE_DATE_EPOCH`` (:mod:`goshfile.engine.epoch`) and pass it as a
+   build arg, so the image config's and history's times are the epoch;
+2. build with the :class:`~goshfile.engine.buildx.Builder` into the engine's
+   image store (never pushing from there: the engine's image is not final yet);
+3. clamp the file times of the image's own layers to the epoch
+   (:func:`goshfile.images.reproducible.rewrite_timestamps`), which the
+   engine's ``rewrite-timestamp`` option would do on a containerd image store;
+4. push every tag with the engine and report the pushed digest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from goshfile.engine.buildx import Builder, BuildRequest
+from goshfile.engine.epoch import NAME, Epoch, choose_epoch
+from goshfile.errors import EngineError, InputError
+from goshfile.images.local import ImageArchives
+from goshfile.images.reproducible import Rewritten, rewrite_timestamps
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Built:
+    """A finished build."""
+
+    image_id: str
+    epoch: Epoch
+    rewritten: Rewritten | None = None  # None when the rewrite was turned off
+    digest: str | None = None  # the pushed manifest digest (with push)
+    request: BuildRequest | None = None  # what was built, epoch included
+
+
+def with_epoch(
+    request: BuildRequest, environ: Mapping[str, str], context: Path | None = None
+) -> tuple[BuildRequest, Epoch]:
+    """``request`` with its ``SOURCE_DATE_EPOCH`` build arg set, and where the value came from."""
+    epoch = choose_epoch(context or request.context, request.build_args, environ)
+    return replace(request, build_args={**request.build_args, NAME: str(epoch.value)}), epoch
+
+
+def build_image(
+    request: BuildRequest,
+    builder: Builder,
+    images: ImageArchives,
+    environ: Mapping[str, str],
+    *,
+    rewrite: bool = True,
+    progress: Progress | None = None,
+) -> Built:
+    """Build ``request`` reproducibly (see the module docstring); push its tags when it asks to."""
+    if request.push and not request.tags:
+        raise InputError("--push needs a name to push to: add -t REGISTRY/NAME[:TAG]")
+    request, epoch = with_epoch(request, environ)
+    result = builder.build(replace(request, push=False))
+    if not result.image_id:
+        raise EngineError("the engine did not report the built image's ID")
+    image_id, rewritten = result.image_id, None
+    if rewrite:
+        rewritten = rewrite_timestamps(images, result.image_id, epoch.value, tags=request.tags, progress=progress)
+        image_id = rewritten.image_id
+    digest = None
+    if request.push:
+        for tag in request.tags:
+            if progress is not None:
+                progress(f"pushing {tag}")
+            pushed = images.push(tag, progress)
+            digest = digest or pushed
+    return Built(image_id, epoch, rewritten, digest, request)
