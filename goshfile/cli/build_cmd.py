@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,9 +12,13 @@ from goshfile.cli.ledger_cmds import key_file_option, network_option
 from goshfile.cli.spec_cmds import BUILD_ARG_OPTION, _build_args
 from goshfile.engine import BuildRequest, BuildxBuilder
 from goshfile.engine.buildx import FRONTEND_IMAGE
+from goshfile.engine.epoch import NAME as EPOCH_ARG
+from goshfile.engine.epoch import parse_epoch
+from goshfile.engine.pipeline import build_image
 from goshfile.engine.plan import DEFAULT_FILE, plan_build
 from goshfile.engine.publish import publish_and_verify
 from goshfile.errors import EngineError
+from goshfile.images.local import DockerImageStore
 from goshfile.keys import load_signer
 
 
@@ -62,6 +67,20 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 )
 @network_option
 @key_file_option
+@click.option(
+    "--source-date-epoch",
+    metavar="SECONDS",
+    help="The time every timestamp of the image is set to (default: the build arg or environment variable "
+    "SOURCE_DATE_EPOCH, else the GOSH commit's time, else the context's git HEAD commit time, "
+    "else its newest file's time).",
+)
+@click.option(
+    "--rewrite-timestamp/--no-rewrite-timestamp",
+    default=True,
+    show_default=True,
+    help="Set the file times in the image's own layers to SOURCE_DATE_EPOCH, so that the same inputs "
+    "give the same image ID and pushed digest.",
+)
 @click.option("--no-cache", is_flag=True, help="Run every step again.")
 @click.option("--platform", metavar="OS/ARCH", help="Target platform (default: the engine's).")
 @click.option("--progress", default="auto", show_default=True, type=click.Choice(["auto", "plain", "tty", "quiet"]))
@@ -80,6 +99,8 @@ def build(
     sign: bool,
     network: str | None,
     key_file: Path | None,
+    source_date_epoch: str | None,
+    rewrite_timestamp: bool,
     no_cache: bool,
     platform: str | None,
     progress: str,
@@ -92,8 +113,12 @@ def build(
       docker buildx build -f CONTEXT/goshfile.yaml -t IMAGE CONTEXT
     for a goshfile whose first line is `# syntax=teamgosh/goshfile`, but works
     without that line too, and fetches and verifies the goshfile's gosh://
-    sources first (run steps never see the network). Prints the image ID (and
-    the pushed digest with --push).
+    sources first (run steps never see the network), and makes the image
+    reproducible: SOURCE_DATE_EPOCH sets the config's times and, after the
+    build, the file times in the image's own layers are set to it, so the
+    same goshfile, context, sources and base image give the same image ID (and,
+    on the same engine, the same pushed digest). Prints the image ID (and the
+    pushed digest with --push).
 
     \b
     Build straight from a GOSH repository at a commit:
@@ -113,6 +138,8 @@ def build(
     if commit and not from_gosh:
         raise click.BadParameter("--commit goes with a gosh:// CONTEXT", param_hint="--commit")
     args = _build_args(build_args)
+    if source_date_epoch is not None:
+        args[EPOCH_ARG] = str(parse_epoch(source_date_epoch, "--source-date-epoch"))
     if wallet_public:
         args["wallet_public"] = wallet_public
     local = Path(context)
@@ -134,18 +161,26 @@ def build(
         if source.revision != source.commit:
             click.echo(f"goshfile: {source.url} {source.revision} is commit {source.commit}", err=True)
     started = datetime.now(UTC)
-    result = BuildxBuilder().build(plan.request)
-    if result.image_id:
-        click.echo(result.image_id)
-    if push and result.digest:
-        click.echo(result.digest)
+
+    def say(message: str) -> None:
+        click.echo(f"goshfile: {message}", err=True)
+
+    built = build_image(
+        plan.request, BuildxBuilder(), DockerImageStore(), os.environ, rewrite=rewrite_timestamp, progress=say
+    )
+    say(f"{EPOCH_ARG}={built.epoch.value} ({built.epoch.origin})")
+    if built.rewritten is not None and built.rewritten.changed:
+        say(f"file times set: {built.rewritten.original_id} became {built.image_id}")
+    click.echo(built.image_id)
+    if built.digest:
+        click.echo(built.digest)
     if signer is not None:
-        if not result.digest:
+        if not built.digest:
             raise EngineError("the engine did not report the pushed digest; nothing was signed")
         published = publish_and_verify(
-            tags[0], result.digest, plan.request, signer, network, started, datetime.now(UTC)
+            tags[0], built.digest, built.request, signer, network, started, datetime.now(UTC)
         )
-        click.echo(f"goshfile: signed {tags[0]}@{result.digest}: proof {published.proof.address}", err=True)
+        click.echo(f"goshfile: signed {tags[0]}@{built.digest}: proof {published.proof.address}", err=True)
         click.echo(f"goshfile: provenance {published.envelope}: proof {published.provenance_proof.address}", err=True)
         click.echo(f"goshfile: verified: {tags[0]} signed by {signer.public_hex}", err=True)
 

@@ -33,6 +33,7 @@ def _verify_one(ref: str, network: str | None, provenance: bool, rebuild: bool, 
     ledger = open_ledger(network)
     result: dict[str, Any] = {"image": ref, "verified": False}
     reasons: list[str] = []
+    recorded_args: dict[str, str] | None = None
     try:
         computed: list[str] = []
 
@@ -50,11 +51,12 @@ def _verify_one(ref: str, network: str | None, provenance: bool, rebuild: bool, 
                 checked = verify_provenance(verdict.content, verdict.signer, ledger)
                 result["provenance"] = checked.statement
                 result["provenance_summary"] = checked.summary()
+                recorded_args = checked.build_args()
         except VerificationError as exc:
             reasons.append(str(exc))
         if rebuild:
             try:
-                reproduced = verify_image_rebuild(ref, subject.labels, store)
+                reproduced = verify_image_rebuild(ref, subject.labels, store, recorded_args)
                 result["rebuild"] = {"content_hash": reproduced.content_hash, "same_image_id": reproduced.same_image_id}
             except VerificationError as exc:
                 reasons.append(str(exc))
@@ -75,7 +77,8 @@ def _verify_one(ref: str, network: str | None, provenance: bool, rebuild: bool, 
 @click.option(
     "--rebuild",
     is_flag=True,
-    help="Also rebuild from GOSH_ADDRESS at GOSH_COMMIT_HASH with no cache and compare every file.",
+    help="Also rebuild from GOSH_ADDRESS at GOSH_COMMIT_HASH with no cache (with the build args of the "
+    "provenance, with --provenance) and compare every file, and the image IDs.",
 )
 @click.option(
     "--content-hash/--no-content-hash",
@@ -127,8 +130,12 @@ def verify(
             for line in result.get("provenance_summary", []):
                 click.echo(f"  provenance: {line}")
             if "rebuild" in result:
-                same = "same image ID" if result["rebuild"]["same_image_id"] else "image IDs differ in timestamps"
-                click.echo(f"  rebuild: reproduced, content {result['rebuild']['content_hash']} ({same})")
+                same = (
+                    "bit for bit: the same image ID"
+                    if result["rebuild"]["same_image_id"]
+                    else "every file and mode; the image IDs differ"
+                )
+                click.echo(f"  rebuild: reproduced {same}; content {result['rebuild']['content_hash']}")
         else:
             click.echo(f"NOT verified: {result['reason']}")
     if failed:

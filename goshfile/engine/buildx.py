@@ -93,7 +93,11 @@ class BuildxBuilder:
             raise InputError(f"{request.file}: no such file")
         with tempfile.TemporaryDirectory(prefix="goshfile-build-") as tmp:
             meta_path = Path(tmp) / "metadata.json"
-            proc = subprocess.run(self.command(request, meta_path), stdin=subprocess.DEVNULL, check=False)
+            # stdout is kept from the caller's: buildx prints the engine's image ID there with
+            # --progress quiet, which is not the final image once its timestamps are rewritten
+            proc = subprocess.run(
+                self.command(request, meta_path), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=False
+            )
             if proc.returncode != 0:
                 raise EngineError(f"docker buildx build failed (exit status {proc.returncode}); see its output above")
             metadata = json.loads(meta_path.read_text()) if meta_path.exists() else {}

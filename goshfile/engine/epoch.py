@@ -1,4 +1,4 @@
-"""Choose ``SOURCE_DATE_EPOCH`` for a build: the one time every timestamp of the image is clamped to.
+"""Choose ``SOURCE_DATE_EPOCH`` for a build: the one time every timestamp of the image is set to.
 
 In this order, the first that applies:
 

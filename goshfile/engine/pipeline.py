@@ -4,9 +4,9 @@
    build arg, so the image config's and history's times are the epoch;
 2. build with the :class:`~goshfile.engine.buildx.Builder` into the engine's
    image store (never pushing from there: the engine's image is not final yet);
-3. clamp the file times of the image's own layers to the epoch
+3. set the file times in the image's own layers to the epoch
    (:func:`goshfile.images.reproducible.rewrite_timestamps`), which the
-   engine's ``rewrite-timestamp`` option would do on a containerd image store;
+   engine's ``rewrite-timestamp`` option nearly does on a containerd image store;
 4. push every tag with the engine and report the pushed digest.
 """
 
@@ -31,9 +31,9 @@ class Built:
 
     image_id: str
     epoch: Epoch
+    request: BuildRequest  # what was built, its SOURCE_DATE_EPOCH build arg included
     rewritten: Rewritten | None = None  # None when the rewrite was turned off
     digest: str | None = None  # the pushed manifest digest (with push)
-    request: BuildRequest | None = None  # what was built, epoch included
 
 
 def with_epoch(
@@ -71,4 +71,4 @@ def build_image(
                 progress(f"pushing {tag}")
             pushed = images.push(tag, progress)
             digest = digest or pushed
-    return Built(image_id, epoch, rewritten, digest, request)
+    return Built(image_id, epoch, request, rewritten, digest)

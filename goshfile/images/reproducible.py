@@ -1,4 +1,4 @@
-"""Make a local image reproducible: clamp its own layers' timestamps to ``SOURCE_DATE_EPOCH``.
+"""Make a local image reproducible: set its own layers' timestamps to ``SOURCE_DATE_EPOCH``.
 
 BuildKit's ``rewrite-timestamp`` exporter option does this inside the engine,
 but Docker's classic image store (the default up to Docker 28 and the one
@@ -9,8 +9,9 @@ digest. This module does the same rewrite after the build:
 1. stream the image out of the engine (``docker save``);
 2. for each layer above the base image's (``goshfile.base.layers`` says how
    many are the base's; those stay as they are, as BuildKit leaves them),
-   clamp every time after the epoch to the epoch
-   (:func:`goshfile.images.timestamps.clamp_timestamps`) into a temporary file;
+   set every time to the epoch (:func:`goshfile.images.timestamps.set_timestamps`;
+   BuildKit's option only clamps later times, see there why that is not enough)
+   into a temporary file;
 3. if any layer changed, write the image config again with the new diff IDs,
    and load a ``docker load`` archive of the config and the changed layers
    (layers below the first changed one are already in the engine);
@@ -40,7 +41,7 @@ from goshfile.frontend.imageconfig import BASE_LAYERS_LABEL
 from goshfile.images.layer_store import ChunkSource
 from goshfile.images.local import ImageArchives, LocalImage
 from goshfile.images.tarstream import LayerError, TarReader
-from goshfile.images.timestamps import Clamped, clamp_timestamps
+from goshfile.images.timestamps import Rewrite, set_timestamps
 
 _MAX_JSON: Final = 16 << 20
 
@@ -56,7 +57,7 @@ class Rewritten:
     epoch: int
     layers: int  # layers looked at (the image's own, above the base image's)
     rewritten: int  # of those, layers whose bytes changed
-    clamped: int  # time fields set to the epoch
+    times: int  # time fields set to the epoch
 
     @property
     def changed(self) -> bool:
@@ -75,12 +76,12 @@ def base_layer_count(image: LocalImage) -> int:
 
 def _read_layers(
     engine: ImageArchives, image: LocalImage, own: list[str], epoch: int, work: Path
-) -> tuple[dict[str, tuple[Path, Clamped]], bytes]:
-    """Stream ``docker save`` once: clamp the wanted layers into ``work``, keep the config bytes."""
+) -> tuple[dict[str, tuple[Path, Rewrite]], bytes]:
+    """Stream ``docker save`` once: rewrite the wanted layers into ``work``, keep the config bytes."""
     wanted = set(own)
     config_hex = image.image_id.removeprefix("sha256:")
     config_names = {f"blobs/sha256/{config_hex}".encode(), f"{config_hex}.json".encode()}
-    found: dict[str, tuple[Path, Clamped]] = {}
+    found: dict[str, tuple[Path, Rewrite]] = {}
     config = b""
     stream = ChunkSource(engine.save(image.image_id), None, 0)
     try:
@@ -99,9 +100,9 @@ def _read_layers(
                 continue
             path = work / f"layer-{n}.tar"
             with path.open("wb") as out:
-                clamped = clamp_timestamps(tar.source(), out.write, epoch)
-            if clamped.original_diff_id in wanted and clamped.original_diff_id not in found:
-                found[clamped.original_diff_id] = (path, clamped)
+                rewrite = set_timestamps(tar.source(), out.write, epoch)
+            if rewrite.original_diff_id in wanted and rewrite.original_diff_id not in found:
+                found[rewrite.original_diff_id] = (path, rewrite)
             else:
                 path.unlink()
     finally:
@@ -149,9 +150,9 @@ def rewrite_timestamps(
     tags: Iterable[str] = (),
     progress: Progress | None = None,
 ) -> Rewritten:
-    """Clamp the timestamps of image ``ref``'s own layers to ``epoch``; name the result ``tags``.
+    """Set the timestamps in image ``ref``'s own layers to ``epoch``; name the result ``tags``.
 
-    Returns the original image unchanged when no time was after the epoch.
+    Returns the original image unchanged when every time was the epoch already.
     """
     image = engine.get(ref)
     if image is None:
@@ -161,13 +162,13 @@ def rewrite_timestamps(
     if not own:
         return Rewritten(image.image_id, image.image_id, epoch, 0, 0, 0)
     if progress is not None:
-        progress(f"clamping file times in {len(own)} layer(s) of {image.image_id[:19]} to {epoch}")
+        progress(f"setting file times in {len(own)} layer(s) of {image.image_id[:19]} to {epoch}")
     with tempfile.TemporaryDirectory(prefix="goshfile-rewrite-") as tmp:
         work = Path(tmp)
         found, config = _read_layers(engine, image, own, epoch, work)
         new_ids = list(image.layers[:base]) + [found[d][1].diff_id for d in own]
         rewritten = sum(1 for d in own if found[d][1].changed)
-        clamped = sum(found[d][1].changed for d in own)
+        times = sum(found[d][1].changed for d in own)
         if new_ids == list(image.layers):
             for tag in tags:
                 engine.tag(image.image_id, tag)
@@ -191,4 +192,4 @@ def rewrite_timestamps(
     if left is not None and not left.tags:
         with contextlib.suppress(EngineError):  # in use by a container: it stays, untagged
             engine.remove(image.image_id)
-    return Rewritten(new_id, image.image_id, epoch, len(own), rewritten, clamped)
+    return Rewritten(new_id, image.image_id, epoch, len(own), rewritten, times)

@@ -1,12 +1,17 @@
-"""Clamp the timestamps in a layer tar to ``SOURCE_DATE_EPOCH``, as BuildKit's ``rewrite-timestamp`` does.
+"""Set every timestamp in a layer tar to ``SOURCE_DATE_EPOCH``.
 
-Every time later than the epoch becomes the epoch; earlier times stay. Only
-time fields change (the ustar ``mtime`` field, GNU ``atime``/``ctime`` fields
-and the ``mtime``, ``atime`` and ``ctime`` records of pax headers), and the
-header checksums with them; everything else (names, modes, owners, xattrs,
-file data, the end-of-archive blocks) is copied byte for byte, in order. So
-the result is a function of the input and the epoch alone, clamping twice
-changes nothing, and a layer with no time after the epoch comes out identical.
+BuildKit's ``rewrite-timestamp`` only clamps (times after the epoch become the
+epoch). That is not enough for a build that reuses cached steps: a layer the
+cache made before the commit was written keeps its earlier times, and the
+image differs from a clean build of the same commit. So every time is set to
+the epoch: the result depends on the layer's content and the epoch alone.
+
+Only time fields change (the ustar ``mtime`` field, non-zero GNU
+``atime``/``ctime`` fields and the ``mtime``, ``atime`` and ``ctime`` records
+of pax headers), and the header checksums with them; everything else (names,
+modes, owners, xattrs, file data, the end-of-archive blocks) is copied byte for
+byte, in order. Rewriting twice changes nothing, and a layer whose times are
+all the epoch already comes out identical.
 
 The rewrite streams: one 512-byte header at a time, file data passed through.
 """
@@ -43,7 +48,7 @@ Write = Callable[[bytes], object]
 
 
 @dataclass(frozen=True)
-class Clamped:
+class Rewrite:
     """A rewritten layer: its sha256 (the layer's new diff ID), length, and how many time fields changed."""
 
     diff_id: str
@@ -74,35 +79,35 @@ def _pax_record(key: bytes, value: bytes) -> bytes:
     return str(length).encode() + body
 
 
-def _clamp_pax(data: bytes, epoch: int) -> tuple[bytes, int]:
+def _set_pax(data: bytes, epoch: int) -> tuple[bytes, int]:
     changed = 0
     out: list[bytes] = []
     for key, value in pax_records(data):
         if key in _PAX_TIMES and value:
             try:
-                later = Decimal(value.decode("ascii")) > epoch
+                other = Decimal(value.decode("ascii")) != epoch
             except (InvalidOperation, UnicodeDecodeError):
                 raise TarFormatError(f"bad pax {key.decode()} value {value!r}") from None
-            if later:
+            if other:
                 value = b"%d" % epoch
                 changed += 1
         out.append(_pax_record(key, value))
     return (b"".join(out), changed) if changed else (data, 0)
 
 
-def _clamp_header(block: bytes, epoch: int) -> tuple[bytes, int]:
+def _set_header(block: bytes, epoch: int) -> tuple[bytes, int]:
     fields = [_MTIME, *(_GNU_TIMES if block[257:265] == _GNU_MAGIC else ())]
-    later = [f for f in fields if number(block[f]) > epoch]
-    if not later:
+    other = [f for f in fields if number(block[f]) != epoch and (f == _MTIME or number(block[f]) != 0)]
+    if not other:
         return block, 0
     out = bytearray(block)
-    for f in later:
+    for f in other:
         out[f] = _octal_field(epoch, f.stop - f.start)
-    return _with_checksum(out), len(later)
+    return _with_checksum(out), len(other)
 
 
-def clamp_timestamps(source: Source, write: Write, epoch: int) -> Clamped:
-    """Copy the tar stream ``source`` to ``write`` with every time after ``epoch`` set to ``epoch``."""
+def set_timestamps(source: Source, write: Write, epoch: int) -> Rewrite:
+    """Copy the tar stream ``source`` to ``write`` with every time set to ``epoch``."""
     if not 0 <= epoch < _MAX_OCTAL:
         raise ValueError(f"SOURCE_DATE_EPOCH {epoch} is out of range")
     reader = Reader(source)
@@ -132,12 +137,12 @@ def clamp_timestamps(source: Source, write: Write, epoch: int) -> Clamped:
             raise TarFormatError("tar header checksum mismatch (not a tar stream, or corrupt)")
         kind = block[156]
         length = number(block[124:136])
-        header, n = _clamp_header(block, epoch)
+        header, n = _set_header(block, epoch)
         changed += n
         if kind in (PAX, PAX_GLOBAL):
             data = reader.take(length + -length % BLOCK)
             old.update(data)
-            records, n = _clamp_pax(data[:length], epoch)
+            records, n = _set_pax(data[:length], epoch)
             changed += n
             if n:
                 grown = bytearray(header)
@@ -150,4 +155,4 @@ def clamp_timestamps(source: Source, write: Write, epoch: int) -> Clamped:
         out(header)
         if kind not in HEADER_ONLY:
             reader.feed(length + -length % BLOCK, passed)
-    return Clamped("sha256:" + new.hexdigest(), "sha256:" + old.hexdigest(), size, changed)
+    return Rewrite("sha256:" + new.hexdigest(), "sha256:" + old.hexdigest(), size, changed)

@@ -18,6 +18,11 @@ class ProvenanceVerdict:
     signer: str
     statement: dict[str, Any]
 
+    def build_args(self) -> dict[str, str]:
+        """The build args the statement records."""
+        params = self.statement["predicate"]["buildDefinition"]["externalParameters"]
+        return {str(k): str(v) for k, v in (params.get("buildArgs") or {}).items()}
+
     def summary(self) -> list[str]:
         """Human-readable lines: goshfile, base image, sources, build args, network."""
         build = self.statement["predicate"]["buildDefinition"]

@@ -16,7 +16,8 @@ from goshfile.errors import VerificationError
 from goshfile.images.content_hash import GOSHFILE_V2, content_hash, goshfile_v2_records
 from goshfile.images.layer_store import DockerLayers
 from goshfile.images.layers import Tree
-from goshfile.images.local import ImageStore
+from goshfile.images.local import ImageArchives, ImageStore
+from goshfile.spec.pins import PIN_PREFIX
 
 SHOWN = 10  # differing paths named in a verdict
 
@@ -76,40 +77,62 @@ def verify_rebuild(image: str, rebuild: Callable[[], str], tree: Callable[[str],
     return Reproduced(image, rebuilt_ref, content_hash(original, GOSHFILE_V2))
 
 
-def rebuild_from_labels(image: str, labels: dict[str, str]) -> str:
-    """Rebuild ``image`` from its GOSH_ADDRESS at GOSH_COMMIT_HASH with no cache; return the rebuilt tag."""
+def rebuild_from_labels(
+    image: str, labels: dict[str, str], store: ImageArchives, build_args: dict[str, str] | None = None
+) -> str:
+    """Rebuild ``image`` from its GOSH_ADDRESS at GOSH_COMMIT_HASH with no cache; return the rebuilt tag.
+
+    The rebuild runs as ``goshfile build`` does (file times set to the epoch),
+    with ``build_args`` when known (from the image's provenance); otherwise
+    SOURCE_DATE_EPOCH is the commit's time, as it is by default when building from GOSH.
+    """
     from goshfile.engine import BuildRequest, BuildxBuilder
+    from goshfile.engine.pipeline import build_image
     from goshfile.engine.plan import plan_build
 
     url, commit = labels.get("GOSH_ADDRESS"), labels.get("GOSH_COMMIT_HASH")
     if not url or not commit:
         raise VerificationError(f"{image}: no GOSH_ADDRESS and GOSH_COMMIT_HASH labels: nothing to rebuild from")
     tag = f"goshfile-rebuild/{uuid.uuid4().hex[:12]}:check"
+    args = {k: v for k, v in (build_args or {}).items() if not k.startswith(PIN_PREFIX)}
     request = BuildRequest(
         context=Path("."),
         file=Path(labels.get("gosh.image.dockerfile") or "goshfile.yaml"),
         tags=(tag,),
-        labels={k: v for k, v in labels.items() if k == "WALLET_PUBLIC"},
+        build_args=args,
+        labels={k: v for k, v in labels.items() if k == "WALLET_PUBLIC" and "wallet_public" not in args},
         no_cache=True,
         progress="quiet",
     )
-    BuildxBuilder().build(plan_build(request, gosh_context=url, commit=commit).request)
+    plan = plan_build(request, gosh_context=url, commit=commit)
+    build_image(plan.request, BuildxBuilder(), store, {})
     return tag
 
 
-def verify_image_rebuild(image: str, labels: dict[str, str], store: ImageStore) -> Reproduced:
-    """Rebuild ``image`` from its recorded commit, compare every path, then remove the rebuild."""
+def verify_image_rebuild(
+    image: str, labels: dict[str, str], store: ImageArchives, build_args: dict[str, str] | None = None
+) -> Reproduced:
+    """Rebuild ``image`` from its recorded commit, compare every path, then remove the rebuild's tag."""
     rebuilt: list[str] = []
 
     def rebuild() -> str:
-        rebuilt.append(rebuild_from_labels(image, labels))
+        rebuilt.append(rebuild_from_labels(image, labels, store, build_args))
         return rebuilt[-1]
 
+    original = store.get(image)
     try:
         result = verify_rebuild(image, rebuild)
-        original, again = store.get(image), store.get(result.rebuilt)
+        again = store.get(result.rebuilt)
         same = bool(original and again and original.image_id == again.image_id)
         return replace(result, same_image_id=same)
     finally:
         for tag in rebuilt:
-            store.remove(tag)
+            _untag(store, tag, original.image_id if original else None)
+
+
+def _untag(store: ImageStore, tag: str, keep: str | None) -> None:
+    """Remove the rebuild's tag; when the rebuild is the very image checked, only if another name keeps it."""
+    now = store.get(tag)
+    if now is not None and now.image_id == keep and not set(now.tags) - {tag}:
+        return  # removing the tag would remove the image that was checked: leave the name
+    store.remove(tag)

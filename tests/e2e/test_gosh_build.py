@@ -160,6 +160,8 @@ def test_a_published_image_rebuilds_and_an_altered_copy_names_the_path(
     assert main(["verify", "--rebuild", "--json", image]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["verified"] and result["rebuild"]["content_hash"].startswith("sha256:")
+    assert result["rebuild"]["same_image_id"], "the rebuild should be the same image, bit for bit"
+    assert docker.from_env().images.get(image).tags == [image]  # the rebuild's tag is gone, the image stays
 
     for name, change in (("content", "echo altered > /app/out.txt"), ("mode", "chmod 700 /app/out.txt")):
         altered = images.name(f"gosh-altered-{name}")

@@ -62,7 +62,7 @@ def test_the_epoch_reaches_the_build_and_is_reported(tmp_path: Path) -> None:
     )
     assert builder.requests[0].build_args["SOURCE_DATE_EPOCH"] == "42"
     assert (built.epoch.value, built.epoch.origin) == (42, "environment")
-    assert built.request is not None and built.request.build_args["SOURCE_DATE_EPOCH"] == "42"
+    assert built.request.build_args["SOURCE_DATE_EPOCH"] == "42"
     own = images.blobs[images.get(built.image_id).layers[1]]  # type: ignore[union-attr]
     with tarfile.open(fileobj=io.BytesIO(own)) as tar:
         assert [m.mtime for m in tar] == [42]
@@ -87,4 +87,4 @@ def test_progress_tells_what_happens(tmp_path: Path) -> None:
     said: list[str] = []
     wanted = request(tmp_path, tags=("reg/app:1",), push=True)
     build_image(wanted, FakeBuilder(images), images, {}, progress=said.append)
-    assert said[0].startswith("clamping file times in 1 layer(s)") and "pushing reg/app:1" in said
+    assert said[0].startswith("setting file times in 1 layer(s)") and "pushing reg/app:1" in said
