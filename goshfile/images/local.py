@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from goshfile.errors import EngineError, InputError
@@ -40,8 +39,8 @@ class ImageArchives(ImageStore, Protocol):
     def save(self, image_id: str) -> Iterator[bytes]:
         """The image as a ``docker save`` archive, in chunks."""
 
-    def load(self, archive: Path) -> str:
-        """Load a ``docker load`` archive of one image; return its image ID."""
+    def load(self, archive: Iterable[bytes]) -> str:
+        """Load a ``docker load`` archive of one image, given in chunks; return its image ID."""
 
     def tag(self, image_id: str, ref: str) -> None:
         """Name the image ``ref`` (moving the name from another image)."""
@@ -106,10 +105,9 @@ class DockerImageStore:
         except self._api_error as exc:
             raise EngineError(f"docker save {image_id}: {exc}") from None
 
-    def load(self, archive: Path) -> str:
+    def load(self, archive: Iterable[bytes]) -> str:
         try:
-            with archive.open("rb") as data:
-                loaded = self._client.images.load(data)
+            loaded = self._client.images.load(iter(archive))
         except self._api_error as exc:
             raise EngineError(f"docker load: {exc}") from None
         if len(loaded) != 1:

@@ -13,7 +13,7 @@ digest. This module does the same rewrite after the build:
    BuildKit's option only clamps later times, see there why that is not enough)
    into a temporary file;
 3. if any layer changed, write the image config again with the new diff IDs,
-   and load a ``docker load`` archive of the config and the changed layers
+   and stream a ``docker load`` archive of the config and the changed layers
    (layers below the first changed one are already in the engine);
 4. move the tags to the new image and remove the old one.
 
@@ -26,12 +26,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
-import os
 import tarfile
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -44,6 +42,7 @@ from goshfile.images.tarstream import LayerError, TarReader
 from goshfile.images.timestamps import Rewrite, set_timestamps
 
 _MAX_JSON: Final = 16 << 20
+_CHUNK: Final = 1 << 20
 
 Progress = Callable[[str], None]
 
@@ -124,22 +123,28 @@ def _new_config(config: bytes, old: list[str], new: list[str]) -> bytes:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _load_archive(path: Path, config: bytes, layers: Iterable[tuple[str, Path | None]]) -> None:
-    """A ``docker load`` archive; layers given as None are in the engine already and are left out."""
-    names: list[str] = []
-    members: list[tuple[str, Path]] = []
-    for i, (_diff_id, file) in enumerate(layers):
-        names.append(f"{i}/layer.tar")
-        if file is not None:
-            members.append((names[-1], file))
+def _load_archive(config: bytes, layers: list[Path | None]) -> Iterator[bytes]:
+    """A ``docker load`` archive, streamed from the rewritten layer files (none is copied on disk).
+
+    Layers given as None are in the engine already and are left out of the archive.
+    """
+    names = [f"{i}/layer.tar" for i in range(len(layers))]
     manifest = json.dumps([{"Config": "config.json", "RepoTags": None, "Layers": names}]).encode()
-    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as archive:
-        for name, data in (("manifest.json", manifest), ("config.json", config)):
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-        for name, file in members:
-            archive.add(file, arcname=name)
+    members: list[tuple[str, bytes | Path]] = [("manifest.json", manifest), ("config.json", config)]
+    members += [(name, file) for name, file in zip(names, layers, strict=True) if file is not None]
+    for name, content in members:
+        info = tarfile.TarInfo(name)
+        info.size = content.stat().st_size if isinstance(content, Path) else len(content)
+        info.mode = 0o644
+        yield info.tobuf(tarfile.PAX_FORMAT)
+        if isinstance(content, Path):
+            with content.open("rb") as data:
+                while chunk := data.read(_CHUNK):
+                    yield chunk
+        else:
+            yield content
+        yield bytes(-info.size % tarfile.BLOCKSIZE)
+    yield bytes(2 * tarfile.BLOCKSIZE)
 
 
 def rewrite_timestamps(
@@ -178,11 +183,7 @@ def rewrite_timestamps(
         for i in range(first, len(new_ids)):
             files[i] = found[image.layers[i]][0]
         new_config = _new_config(config, list(image.layers), new_ids)
-        archive = work / "load.tar"
-        _load_archive(archive, new_config, zip(new_ids, files, strict=True))
-        for path, _ in found.values():
-            os.unlink(path)  # the archive has them: free the space before the engine copies it
-        new_id = engine.load(archive)
+        new_id = engine.load(_load_archive(new_config, files))
     expected = "sha256:" + hashlib.sha256(new_config).hexdigest()
     if new_id != expected:
         raise EngineError(f"docker load gave image {new_id}, not the rewritten {expected}")

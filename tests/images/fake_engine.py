@@ -6,9 +6,8 @@ import hashlib
 import io
 import json
 import tarfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from goshfile.errors import EngineError
 from goshfile.images.local import LocalImage
@@ -103,10 +102,10 @@ class FakeImages:
             data = _tar([*members, ("manifest.json", json.dumps(manifest).encode())])
         return iter([data[i : i + 1000] for i in range(0, len(data), 1000)])
 
-    def load(self, archive: Path) -> str:
+    def load(self, archive: Iterable[bytes]) -> str:
         """As ``docker load``: a layer file may be left out when the engine has that layer chain already."""
         self.loads += 1
-        with tarfile.open(archive) as tar:
+        with tarfile.open(fileobj=io.BytesIO(b"".join(archive))) as tar:
             files = {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}  # type: ignore[union-attr]
         [entry] = json.loads(files["manifest.json"])
         config = files[entry["Config"]]
