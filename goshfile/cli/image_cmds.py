@@ -1,4 +1,4 @@
-"""``goshfile image-hash``: the content hash of a local image's filesystem."""
+"""``goshfile image-hash``: the content hash of an image's filesystem (local, or from its registry)."""
 
 from __future__ import annotations
 
@@ -67,7 +67,8 @@ class _Progress:
     default="auto",
     show_default=True,
     help="Where to read the layers: the engine's overlay2 storage (local engine, root), "
-    "`docker save`, or the first that works.",
+    "`docker save`, the image's registry (every digest checked, nothing pulled), "
+    "or auto: storage, else save, else the registry when the engine has no such image.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object (hash, image ID, algorithm, counts).")
 @click.option(
@@ -76,10 +77,11 @@ class _Progress:
     help="Show progress on stderr (default: when stderr is a terminal).",
 )
 def image_hash_cmd(image: str, algorithm: str, source: str, as_json: bool, progress: bool | None) -> None:
-    """Hash the filesystem of the local image IMAGE, independent of timestamps, compression and registry.
+    """Hash the filesystem of IMAGE, independent of timestamps, compression and registry.
 
     \b
-    Prints sha256:<hex>. The layers are read from the engine and merged
+    Prints sha256:<hex>. The layers are read from the engine, or streamed from
+    the image's registry when the engine does not have it, and merged
     (whiteouts applied) without creating a container or unpacking anything;
     docs/image-hash.md defines both algorithms. gosh-v1 equals
       docker export $(docker create IMAGE /bin/sh) | tar -x --exclude=etc/mtab --exclude=proc --exclude=dev

@@ -26,9 +26,11 @@ import itertools
 from dataclasses import dataclass
 from typing import Final
 
-from goshfile.errors import InputError
-from goshfile.images.layer_store import DockerLayers, Progress
+from goshfile.errors import EngineError, GoshfileError, InputError
+from goshfile.images.layer_store import DockerLayers, ImageLayers, ImageNotFoundError, Progress
 from goshfile.images.layers import BLOCK_DEVICE, CHAR_DEVICE, DIRECTORY, REGULAR, SYMLINK, Node, Tree
+from goshfile.images.registry import RegistryClient
+from goshfile.images.registry_layers import read_registry
 
 GOSH_V1: Final = "gosh-v1"
 GOSHFILE_V2: Final = "goshfile-v2"
@@ -139,15 +141,34 @@ def content_hash(tree: Tree, algorithm: str = DEFAULT_ALGORITHM) -> str:
 
 @dataclass(frozen=True)
 class ImageHash:
-    """The content hash of a local image."""
+    """The content hash of an image."""
 
     image: str
     image_id: str
     algorithm: str
     digest: str
-    source: str  # where the layers were read: "storage" or "save"
+    source: str  # where the layers were read: "storage", "save" or "registry"
     files: int  # regular files (paths) in the merged layers
     bytes: int  # their content, hard links counted once
+
+
+def _read(
+    image: str, source: str, progress: Progress | None, engine: DockerLayers | None, registry: RegistryClient | None
+) -> ImageLayers:
+    """The layers from the engine; with ``auto``, from the image's registry when the engine lacks it."""
+    if source == "registry":
+        return read_registry(image, registry, progress)
+    try:
+        return (engine or DockerLayers()).read(image, source, progress)
+    except ImageNotFoundError as missing:
+        if source != "auto":
+            raise
+        try:
+            return read_registry(image, registry, progress)
+        except InputError as exc:
+            raise InputError(f"{missing}; nor from its registry: {exc}") from None
+        except GoshfileError as exc:
+            raise EngineError(f"{missing}; nor from its registry: {exc}") from None
 
 
 def image_hash(
@@ -157,11 +178,16 @@ def image_hash(
     source: str = "auto",
     progress: Progress | None = None,
     engine: DockerLayers | None = None,
+    registry: RegistryClient | None = None,
 ) -> ImageHash:
-    """Hash the local image ``image`` (a name, ``name@digest`` or image ID) with ``algorithm``."""
+    """Hash the image ``image`` (a name, ``name@digest`` or image ID) with ``algorithm``.
+
+    The layers come from the local engine, or from the image's registry when the
+    engine does not have it (or with ``source="registry"``).
+    """
     if algorithm not in ALGORITHMS:
         raise InputError(f"unknown image hash algorithm {algorithm!r}; use one of {', '.join(ALGORITHMS)}")
-    read = (engine or DockerLayers()).read(image, source, progress)
+    read = _read(image, source, progress, engine, registry)
     tree = Tree.merge(read.layers)
     files = 0
     seen: dict[int, int] = {}

@@ -14,6 +14,8 @@ Two ways, the same result:
   mode, and its directories are readable here (in practice: as root).
 
 ``auto`` (the default) takes ``storage`` when it is available, ``save`` otherwise.
+Images that are not in the engine are read from their registry
+(:mod:`goshfile.images.registry_layers`).
 """
 
 from __future__ import annotations
@@ -29,13 +31,17 @@ from typing import Any, Final
 from goshfile.errors import EngineError, InputError
 from goshfile.images.layers import Change, Node, read_layer_dir, read_saved_image, sha256_file
 
-SOURCES: Final = ("auto", "storage", "save")
+SOURCES: Final = ("auto", "storage", "save", "registry")
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` with bytes; ``total`` is the engine's size of the image."""
 
 _CHUNK: Final = 1 << 20
 _PREFETCH: Final = 32  # chunks read ahead of the parser
 INLINE_HASH: Final = 64 << 10  # storage files up to this size are hashed by the walking thread
+
+
+class ImageNotFoundError(InputError):
+    """The engine has no such image."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +156,7 @@ class DockerLayers:
         try:
             return self._client.images.get(ref)
         except self._errors.ImageNotFound:
-            raise InputError(f"no image {ref!r} in the Docker engine (pull or build it first)") from None
+            raise ImageNotFoundError(f"no image {ref!r} in the Docker engine (pull or build it first)") from None
         except self._errors.APIError as exc:
             if "invalid reference" in str(exc):
                 raise InputError(f"{ref!r} is not a valid image reference") from None
@@ -186,8 +192,9 @@ class DockerLayers:
 
     def read(self, ref: str, source: str = "auto", progress: Progress | None = None) -> ImageLayers:
         """The layers of the local image ``ref``."""
-        if source not in SOURCES:
-            raise InputError(f"unknown layer source {source!r}; use one of {', '.join(SOURCES)}")
+        if source not in SOURCES or source == "registry":
+            engine = ", ".join(s for s in SOURCES if s != "registry")
+            raise InputError(f"unknown engine layer source {source!r}; use one of {engine}")
         image = self._image(ref)
         attrs = image.attrs
         image_id = str(attrs.get("Id", ""))

@@ -204,3 +204,21 @@ def test_the_command_prints_the_hash(images: Images, capsys: pytest.CaptureFixtu
 def test_an_unknown_image_is_an_error(engine: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["image-hash", "goshfile-e2e/no-such-image:none"]) == 1
     assert "no image 'goshfile-e2e/no-such-image:none'" in capsys.readouterr().err
+
+
+def test_a_pushed_image_hashes_the_same_from_its_registry(
+    images: Images, registry: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    crafted = load(images, "hash-pushed-src", [CRAFTED_LOWER, CRAFTED_UPPER])
+    local = assert_v1_is_the_pipeline(crafted)
+    remote = images.name("hash-pushed", registry)
+    engine = docker.from_env()
+    engine.images.get(crafted).tag(remote)
+    repository, tag = remote.rsplit(":", 1)
+    assert not any("error" in event for event in engine.api.push(repository, tag, stream=True, decode=True))
+    engine.images.remove(remote)  # the name is only in the registry now
+    for algorithm in (GOSH_V1, GOSHFILE_V2):
+        assert main(["image-hash", "--json", "--algorithm", algorithm, "--no-progress", remote]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert (out["source"], out["hash"]) == ("registry", local[algorithm])
+        assert out["image_id"] == engine.images.get(crafted).id  # the same config digest

@@ -17,6 +17,7 @@ from goshfile.images import layer_store
 from goshfile.images.content_hash import GOSH_V1, GOSHFILE_V2, content_hash, image_hash
 from goshfile.images.layer_store import DockerLayers
 from goshfile.images.layers import LayerError, Tree, read_layer, sha256_file
+from tests.images.fake_registry import Registry, serving
 from tests.images.layertars import dir_, docker_archive, layer, reg, sym
 
 LOWER = layer(dir_("d"), reg("d/a", b"a" * 200_000), reg("d/b", b"b", 0o4755), sym("d/l", "a"))
@@ -141,7 +142,10 @@ def test_a_layer_changing_during_the_read_is_an_engine_error(
 
 def test_an_unknown_image_or_algorithm_is_an_input_error(storage: tuple[FakeClient, list[str]]) -> None:
     client, _ = storage
-    with pytest.raises(InputError, match="no image 'other'"):
-        image_hash("other", engine=DockerLayers(client))
+    with serving(Registry()) as empty:  # not in the engine, nor in its registry
+        with pytest.raises(InputError, match=f"no image '{empty.host}/other'.*nor from its registry: .*not found"):
+            image_hash(f"{empty.host}/other", engine=DockerLayers(client))
+        with pytest.raises(InputError, match="no image 'other' in the Docker engine"):
+            image_hash("other", source="save", engine=DockerLayers(client))  # no registry fallback asked for
     with pytest.raises(InputError, match="algorithm"):
         image_hash("img", "md5", engine=DockerLayers(client))
