@@ -38,7 +38,7 @@ def _verify_one(ref: str, network: str | None, provenance: bool, rebuild: bool, 
         computed: list[str] = []
 
         def content_hashes(image: str) -> list[str]:
-            if not computed and hashes and subject.local:
+            if not computed and hashes:
                 computed.extend(_content_hash(image))
             return computed
 
@@ -56,7 +56,7 @@ def _verify_one(ref: str, network: str | None, provenance: bool, rebuild: bool, 
             reasons.append(str(exc))
         if rebuild:
             try:
-                reproduced = verify_image_rebuild(ref, subject.labels, store, recorded_args)
+                reproduced = verify_image_rebuild(ref, subject.labels, store, recorded_args, subject.image_id or None)
                 result["rebuild"] = {"content_hash": reproduced.content_hash, "same_image_id": reproduced.same_image_id}
             except VerificationError as exc:
                 reasons.append(str(exc))

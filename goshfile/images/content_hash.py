@@ -152,10 +152,14 @@ class ImageHash:
     bytes: int  # their content, hard links counted once
 
 
-def _read(
-    image: str, source: str, progress: Progress | None, engine: DockerLayers | None, registry: RegistryClient | None
+def image_layers(
+    image: str,
+    source: str = "auto",
+    progress: Progress | None = None,
+    engine: DockerLayers | None = None,
+    registry: RegistryClient | None = None,
 ) -> ImageLayers:
-    """The layers from the engine; with ``auto``, from the image's registry when the engine lacks it."""
+    """The layers of ``image`` from the engine; with ``auto``, from its registry when the engine lacks it."""
     if source == "registry":
         return read_registry(image, registry, progress)
     try:
@@ -187,7 +191,7 @@ def image_hash(
     """
     if algorithm not in ALGORITHMS:
         raise InputError(f"unknown image hash algorithm {algorithm!r}; use one of {', '.join(ALGORITHMS)}")
-    read = _read(image, source, progress, engine, registry)
+    read = image_layers(image, source, progress, engine, registry)
     tree = Tree.merge(read.layers)
     files = 0
     seen: dict[int, int] = {}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from goshfile.errors import VerificationError
-from goshfile.images.content_hash import GOSHFILE_V2, content_hash, goshfile_v2_records
+from goshfile.images.content_hash import GOSHFILE_V2, content_hash, goshfile_v2_records, image_layers
 from goshfile.images.layer_store import DockerLayers
 from goshfile.images.layers import Tree
 from goshfile.images.local import ImageArchives, ImageStore
@@ -23,9 +23,8 @@ SHOWN = 10  # differing paths named in a verdict
 
 
 def image_tree(image: str, layers: DockerLayers | None = None) -> Tree:
-    """The merged filesystem of a local image."""
-    read = (layers or DockerLayers()).read(image, "auto", None)
-    return Tree.merge(read.layers)
+    """The merged filesystem of an image (local, or from its registry when the engine lacks it)."""
+    return Tree.merge(image_layers(image, engine=layers).layers)
 
 
 def records(tree: Tree) -> dict[bytes, bytes]:
@@ -110,24 +109,33 @@ def rebuild_from_labels(
 
 
 def verify_image_rebuild(
-    image: str, labels: dict[str, str], store: ImageArchives, build_args: dict[str, str] | None = None
+    image: str,
+    labels: dict[str, str],
+    store: ImageArchives,
+    build_args: dict[str, str] | None = None,
+    image_id: str | None = None,
 ) -> Reproduced:
-    """Rebuild ``image`` from its recorded commit, compare every path, then remove the rebuild's tag."""
+    """Rebuild ``image`` from its recorded commit, compare every path, then remove the rebuild's tag.
+
+    ``image_id`` is the image's config digest (default: the local engine's image ID of ``image``);
+    the rebuild is the same image bit for bit when its image ID is that.
+    """
     rebuilt: list[str] = []
 
     def rebuild() -> str:
         rebuilt.append(rebuild_from_labels(image, labels, store, build_args))
         return rebuilt[-1]
 
-    original = store.get(image)
+    local = store.get(image)
+    keep = local.image_id if local else None  # a local image the rebuild may turn out to be
+    image_id = image_id or keep
     try:
         result = verify_rebuild(image, rebuild)
         again = store.get(result.rebuilt)
-        same = bool(original and again and original.image_id == again.image_id)
-        return replace(result, same_image_id=same)
+        return replace(result, same_image_id=bool(image_id and again and again.image_id == image_id))
     finally:
         for tag in rebuilt:
-            _untag(store, tag, original.image_id if original else None)
+            _untag(store, tag, keep)
 
 
 def _untag(store: ImageStore, tag: str, keep: str | None) -> None:

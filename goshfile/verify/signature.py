@@ -38,6 +38,7 @@ class Subject:
     labels: dict[str, str]
     digests: tuple[str, ...]  # registry digests, the image's own repository first
     local: bool
+    image_id: str = ""  # the config digest (the engine's image ID)
 
 
 @dataclass(frozen=True)
@@ -85,11 +86,11 @@ def find_subject(ref: str, store: ImageStore, registry: RegistryClient | None = 
     """The image ``ref`` from the local engine, else from its registry."""
     local = store.get(ref)
     if local is not None:
-        return Subject(ref, local.labels, _digests_for(ref, local), True)
+        return Subject(ref, local.labels, _digests_for(ref, local), True, local.image_id)
     if registry is None:
         raise InputError(f"no image {ref!r} in the local engine")
     remote = registry.inspect(reference.parse(ref))
-    return Subject(ref, remote.labels, (remote.digest,), False)
+    return Subject(ref, remote.labels, (remote.digest,), False, remote.config_digest)
 
 
 def verify_subject(

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import docker
+import docker.errors
 import pytest
 
 from goshfile.cli.main import main
@@ -174,3 +175,13 @@ def test_a_published_image_rebuilds_and_an_altered_copy_names_the_path(
         result = json.loads(capsys.readouterr().out)
         assert not result["verified"]
         assert "differing paths: /app/out.txt:" in result["reason"], result["reason"]
+
+    # Only in the registry now: the rebuild is compared with the registry's files and config digest.
+    config_digest = docker.from_env().images.get(image).id
+    for name in (image, *(images.names[-2:])):
+        run(["docker", "rmi", "-f", name])
+    assert main(["verify", "--rebuild", "--json", image]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["verified"] and result["rebuild"]["same_image_id"], result
+    with pytest.raises(docker.errors.ImageNotFound):  # the rebuild is removed again
+        docker.from_env().images.get(config_digest)

@@ -79,7 +79,11 @@ class FakeImages:
         return [image for i in self.configs if (image := self.get(i)) is not None]
 
     def remove(self, ref: str) -> None:
+        """As ``docker rmi -f``: a tag of an image with other tags is only untagged."""
         image_id = self._resolve(ref)
+        if ref in self.tags and any(i == image_id and t != ref for t, i in self.tags.items()):
+            del self.tags[ref]
+            return
         if image_id is not None:
             self.removed.append(image_id)
             del self.configs[image_id]

@@ -1,0 +1,64 @@
+"""Rebuild verification: comparing an image with its rebuild path by path, and tidying up after."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from goshfile.errors import VerificationError
+from goshfile.images.content_hash import GOSHFILE_V2, content_hash
+from goshfile.images.layers import Tree, read_layer
+from goshfile.verify.rebuild import SHOWN, _untag, differences, verify_rebuild
+from tests.images.fake_engine import FakeImages
+from tests.images.layertars import dir_, layer, reg, sym
+
+ORIGINAL = layer(dir_("app"), reg("app/out.txt", b"version one\n"), sym("app/link", "out.txt"))
+
+
+def tree(*layers: bytes) -> Tree:
+    return Tree.merge([read_layer(io.BytesIO(data)) for data in layers])
+
+
+def test_an_identical_rebuild_is_reproduced_with_its_content_hash() -> None:
+    trees = {"img": tree(ORIGINAL), "rebuilt:1": tree(ORIGINAL)}
+    result = verify_rebuild("img", lambda: "rebuilt:1", trees.__getitem__)
+    assert result.rebuilt == "rebuilt:1" and result.content_hash == content_hash(trees["img"], GOSHFILE_V2)
+    assert not result.same_image_id  # only verify_image_rebuild compares image IDs
+
+
+@pytest.mark.parametrize(
+    ("changed", "expected"),
+    [
+        (layer(dir_("app"), reg("app/out.txt", b"altered\n"), sym("app/link", "out.txt")), "/app/out.txt: f 0644"),
+        (layer(dir_("app"), reg("app/out.txt", b"version one\n", mode=0o600), sym("app/link", "out.txt")), "0600"),
+        (layer(dir_("app"), reg("app/out.txt", b"version one\n"), sym("app/link", "elsewhere")), "/app/link: "),
+        (layer(dir_("app"), reg("app/out.txt", b"version one\n")), "/app/link: only in the image"),
+    ],
+)
+def test_a_different_rebuild_names_the_path(changed: bytes, expected: str) -> None:
+    trees = {"img": tree(ORIGINAL), "rebuilt": tree(changed)}
+    with pytest.raises(VerificationError, match="differing paths: ") as caught:
+        verify_rebuild("img", lambda: "rebuilt", trees.__getitem__)
+    assert expected in str(caught.value)
+
+
+def test_many_differences_are_cut_short() -> None:
+    many = layer(*(reg(f"f{i:02d}", b"x") for i in range(SHOWN + 5)))
+    assert len(differences(tree(many), tree())) == SHOWN + 5
+    trees = {"img": tree(many), "rebuilt": tree()}
+    with pytest.raises(VerificationError, match=r"\(and 5 more\)"):
+        verify_rebuild("img", lambda: "rebuilt", trees.__getitem__)
+
+
+def test_the_rebuild_tag_goes_unless_it_is_the_checked_images_only_name() -> None:
+    images = FakeImages()
+    same = images.add([ORIGINAL], tag="goshfile-rebuild/a:check")
+    _untag(images, "goshfile-rebuild/a:check", keep=same)  # the checked image itself, known by no other name
+    assert images.get("goshfile-rebuild/a:check") is not None
+    images.tag(same, "app:1")
+    _untag(images, "goshfile-rebuild/a:check", keep=same)
+    assert images.get("goshfile-rebuild/a:check") is None and images.get("app:1") is not None
+    other = images.add([layer(reg("other"))], tag="goshfile-rebuild/b:check")
+    _untag(images, "goshfile-rebuild/b:check", keep=same)
+    assert images.get(other) is None
