@@ -71,7 +71,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     "--source-date-epoch",
     metavar="SECONDS",
     help="The time every timestamp of the image is set to (default: the build arg or environment variable "
-    "SOURCE_DATE_EPOCH, else the GOSH commit's time, else the context's git HEAD commit time, "
+    "SOURCE_DATE_EPOCH, else the GOSH commit's time, else the time of the last git commit of the context, "
     "else its newest file's time).",
 )
 @click.option(
@@ -168,7 +168,6 @@ def build(
     built = build_image(
         plan.request, BuildxBuilder(), DockerImageStore(), os.environ, rewrite=rewrite_timestamp, progress=say
     )
-    say(f"{EPOCH_ARG}={built.epoch.value} ({built.epoch.origin})")
     if built.rewritten is not None and built.rewritten.changed:
         say(f"file times set: {built.rewritten.original_id} became {built.image_id}")
     click.echo(built.image_id)

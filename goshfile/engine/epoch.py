@@ -5,8 +5,9 @@ In this order, the first that applies:
 1. given: ``--source-date-epoch``, or the build arg ``SOURCE_DATE_EPOCH``
    (a build from GOSH sets it to the commit's time);
 2. the environment's ``SOURCE_DATE_EPOCH`` (as ``docker buildx`` reads it);
-3. the context is in a git work tree: the time of its ``HEAD`` commit
-   (``git log -1 --format=%ct``);
+3. the context is in a git work tree: the committer time of the last commit
+   that changed something in it (``git log -1 --format=%ct -- .`` in the
+   context), so commits elsewhere in the repository do not change the image;
 4. otherwise the newest modification time of a file in the context.
 
 Each is a function of the build's inputs, so a rebuild of the same inputs
@@ -45,9 +46,9 @@ def parse_epoch(text: str, what: str = NAME) -> int:
     return value
 
 
-def _git_head_time(context: Path) -> int | None:
+def _git_commit_time(context: Path) -> int | None:
     try:
-        done = git(["log", "-1", "--format=%ct"], cwd=context, check=False)
+        done = git(["log", "-1", "--format=%ct", "--", "."], cwd=context, check=False)
     except EngineError:  # git is not installed
         return None
     text = done.stdout.decode(errors="replace").strip()
@@ -74,7 +75,7 @@ def choose_epoch(context: Path, build_args: Mapping[str, str], environ: Mapping[
         return Epoch(parse_epoch(environ[NAME], f"environment variable {NAME}"), "environment")
     if not context.is_dir():
         raise InputError(f"{context}: no such folder")
-    head = _git_head_time(context)
+    head = _git_commit_time(context)
     if head is not None:
-        return Epoch(head, "git HEAD commit time")
+        return Epoch(head, "the last git commit of the context")
     return Epoch(newest_mtime(context), "newest file in the context")

@@ -57,6 +57,8 @@ def build_image(
     if request.push and not request.tags:
         raise InputError("--push needs a name to push to: add -t REGISTRY/NAME[:TAG]")
     request, epoch = with_epoch(request, environ)
+    if progress is not None:
+        progress(f"{NAME}={epoch.value} ({epoch.origin})")
     result = builder.build(replace(request, push=False))
     if not result.image_id:
         raise EngineError("the engine did not report the built image's ID")

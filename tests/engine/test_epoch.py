@@ -12,7 +12,7 @@ from goshfile.engine.epoch import choose_epoch, newest_mtime, parse_epoch
 from goshfile.errors import InputError
 
 
-def files(root: Path, times: dict[str, int]) -> Path:
+def files_at(root: Path, times: dict[str, int]) -> Path:
     for name, when in times.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,18 +33,26 @@ def test_then_the_environment(tmp_path: Path) -> None:
     assert (epoch.value, epoch.origin) == (456, "environment")
 
 
-def test_then_the_git_head_commit_time(tmp_path: Path) -> None:
-    files(tmp_path, {"goshfile.yaml": 2_000_000_000})
-    env = {**os.environ, "GIT_COMMITTER_DATE": "1500000000 +0000", "GIT_AUTHOR_DATE": "1400000000 +0000"}
-    for args in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"]):
-        subprocess.run(["git", *args], cwd=tmp_path, env=env, check=True)
-    (tmp_path / "sub").mkdir()
-    epoch = choose_epoch(tmp_path / "sub", {}, {})  # a folder inside the work tree counts
-    assert (epoch.value, epoch.origin) == (1_500_000_000, "git HEAD commit time")
+def git_commit(repo: Path, when: int, files: dict[str, int]) -> None:
+    files_at(repo, files)
+    env = {**os.environ, "GIT_COMMITTER_DATE": f"{when} +0000", "GIT_AUTHOR_DATE": f"{when - 99} +0000"}
+    for args in (["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"]):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True)
+
+
+def test_then_the_last_git_commit_that_changed_the_context(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    git_commit(tmp_path, 1_500_000_000, {"app/goshfile.yaml": 2_000_000_000})
+    git_commit(tmp_path, 1_600_000_000, {"docs/readme": 2_000_000_000})
+    app = choose_epoch(tmp_path / "app", {}, {})  # a later commit elsewhere does not count
+    assert (app.value, app.origin) == (1_500_000_000, "the last git commit of the context")
+    assert choose_epoch(tmp_path, {}, {}).value == 1_600_000_000
+    files_at(tmp_path / "new", {"f": 1_234})  # nothing committed there yet
+    assert choose_epoch(tmp_path / "new", {}, {}).origin == "newest file in the context"
 
 
 def test_otherwise_the_newest_file_in_the_context(tmp_path: Path) -> None:
-    context = files(tmp_path / "ctx", {"a": 1_000, "deep/er/b": 3_000, "c": 2_000})
+    context = files_at(tmp_path / "ctx", {"a": 1_000, "deep/er/b": 3_000, "c": 2_000})
     assert newest_mtime(context) == 3_000
     epoch = choose_epoch(context, {}, {})
     assert (epoch.value, epoch.origin) == (3_000, "newest file in the context")

@@ -87,4 +87,5 @@ def test_progress_tells_what_happens(tmp_path: Path) -> None:
     said: list[str] = []
     wanted = request(tmp_path, tags=("reg/app:1",), push=True)
     build_image(wanted, FakeBuilder(images), images, {}, progress=said.append)
-    assert said[0].startswith("setting file times in 1 layer(s)") and "pushing reg/app:1" in said
+    assert said[0] == "SOURCE_DATE_EPOCH=1600000000 (given)"
+    assert said[1].startswith("setting file times in 1 layer(s)") and "pushing reg/app:1" in said
