@@ -1,6 +1,6 @@
 """Content hashes of an image's filesystem, independent of timestamps, compression and registry.
 
-Two algorithms over the merged layers (:class:`goshfile.images.layers.Tree`);
+Two algorithms over the merged layers (:class:`goshfile.images.tree.Tree`);
 docs/image-hash.md defines both byte for byte.
 
 - ``gosh-v1``: the hash of GOSH's Docker extension. It equals::
@@ -28,9 +28,9 @@ from typing import Final
 
 from goshfile.errors import EngineError, GoshfileError, InputError
 from goshfile.images.layer_store import DockerLayers, ImageLayers, ImageNotFoundError, Progress
-from goshfile.images.layers import BLOCK_DEVICE, CHAR_DEVICE, DIRECTORY, REGULAR, SYMLINK, Node, Tree
 from goshfile.images.registry import RegistryClient
 from goshfile.images.registry_layers import read_registry
+from goshfile.images.tree import BLOCK_DEVICE, CHAR_DEVICE, DIRECTORY, REGULAR, SYMLINK, Node, Tree
 
 GOSH_V1: Final = "gosh-v1"
 GOSHFILE_V2: Final = "goshfile-v2"

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from goshfile.errors import EngineError, InputError
-from goshfile.images.layers import Change, Node, read_layer_dir, read_saved_image, sha256_file
+from goshfile.images.layers import read_layer_dir, read_saved_image, sha256_file
+from goshfile.images.tree import Change, Node
 
 SOURCES: Final = ("auto", "storage", "save", "registry")
 Progress = Callable[[int, int], None]

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from goshfile.images import reference
 from goshfile.images.layer_store import ImageLayers, Progress
-from goshfile.images.layers import Change, read_layer
+from goshfile.images.layers import read_layer
 from goshfile.images.registry import Blob, RegistryClient
 from goshfile.images.tarstream import LayerError
+from goshfile.images.tree import Change
 
 
 class _Counted:

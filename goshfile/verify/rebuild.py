@@ -15,8 +15,8 @@ from pathlib import Path
 from goshfile.errors import VerificationError
 from goshfile.images.content_hash import GOSHFILE_V2, content_hash, goshfile_v2_records, image_layers
 from goshfile.images.layer_store import DockerLayers
-from goshfile.images.layers import Tree
 from goshfile.images.local import ImageArchives, ImageStore
+from goshfile.images.tree import Tree
 from goshfile.spec.pins import PIN_PREFIX
 
 SHOWN = 10  # differing paths named in a verdict

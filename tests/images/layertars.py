@@ -9,6 +9,9 @@ import os
 import tarfile
 from collections.abc import Sequence
 
+from goshfile.images.layers import read_layer
+from goshfile.images.tree import Tree
+
 Item = tuple[tarfile.TarInfo, bytes | None]
 
 # security.capability granting cap_net_raw, effective (VFS_CAP_REVISION_2, 20 bytes)
@@ -128,3 +131,24 @@ def docker_archive(
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
+
+
+def tree(*layers: bytes) -> Tree:
+    """The merged filesystem of layer tars."""
+    return Tree.merge(read_layer(io.BytesIO(data)) for data in layers)
+
+
+BASE = layer(  # a small base image: files, a setuid tool, a symlink, a directory with an owner
+    dir_("bin"),
+    reg("bin/sh", b"shell", 0o755),
+    dir_("etc"),
+    reg("etc/passwd", b"root:x:0:0::/root:/bin/sh\n"),
+    dir_("usr"),
+    dir_("usr/share"),
+    dir_("usr/share/doc"),
+    reg("usr/share/doc/a.txt", b"a"),
+    reg("usr/share/doc/b.txt", b"b"),
+    dir_("opt", 0o750, 10, 20),
+    reg("opt/tool", b"tool", 0o4755),
+    sym("bin/bash", "sh"),
+)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import io
 from collections.abc import Iterator
 
 import pytest
@@ -11,11 +10,11 @@ import pytest
 from goshfile.errors import InputError, VerificationError
 from goshfile.images import reference
 from goshfile.images.content_hash import GOSHFILE_V2, content_hash, image_hash
-from goshfile.images.layers import Tree, read_layer
 from goshfile.images.registry import RegistryClient
 from goshfile.images.registry_layers import read_registry
+from goshfile.images.tree import Tree
 from tests.images.fake_registry import Registry, digest, serving
-from tests.images.layertars import dir_, layer, reg, whiteout
+from tests.images.layertars import dir_, layer, reg, tree, whiteout
 
 BASE = layer(dir_("etc"), reg("etc/os", b"fake os"), reg("bin/sh", b"shell", mode=0o755))
 TOP = layer(reg("app/run", b"run", mode=0o4755), whiteout("etc/os"))
@@ -34,7 +33,7 @@ def name(registry: Registry, ref: str = "v1") -> str:
 
 
 def local_hash(*layers: bytes) -> str:
-    return content_hash(Tree.merge([read_layer(io.BytesIO(data)) for data in layers]), GOSHFILE_V2)
+    return content_hash(tree(*layers), GOSHFILE_V2)
 
 
 def test_the_registry_image_hashes_like_the_same_layers_read_locally(registry: Registry) -> None:

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
 from goshfile.errors import VerificationError
 from goshfile.images.content_hash import GOSHFILE_V2, content_hash
-from goshfile.images.layers import Tree, read_layer
 from goshfile.verify.rebuild import SHOWN, _untag, differences, verify_rebuild
 from tests.images.fake_engine import FakeImages
-from tests.images.layertars import dir_, layer, reg, sym
+from tests.images.layertars import dir_, layer, reg, sym, tree
 
 ORIGINAL = layer(dir_("app"), reg("app/out.txt", b"version one\n"), sym("app/link", "out.txt"))
-
-
-def tree(*layers: bytes) -> Tree:
-    return Tree.merge([read_layer(io.BytesIO(data)) for data in layers])
 
 
 def test_an_identical_rebuild_is_reproduced_with_its_content_hash() -> None:
