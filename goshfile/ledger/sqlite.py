@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,12 +77,28 @@ def _record(row: tuple[int, str, str, str, str, str | None, str, str, str]) -> R
     return Record(Proof(address, public, content, sig, stamp, payer, seq), prev, digest)
 
 
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the database to WAL mode (once per file). SQLite does not wait on its busy handler
+    for this switch while another connection has the file open, so it is retried here for as long."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class SqliteLedger(DeployingLedger):
     """A ledger in one SQLite file; implements :class:`goshfile.ledger.protocol.Ledger`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._prepare_lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []
         self._ready = False
 
@@ -104,7 +121,9 @@ class SqliteLedger(DeployingLedger):
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not self._ready:
-                self._prepare(conn)
+                with self._prepare_lock:  # threads of one process prepare once, in turn
+                    if not self._ready:
+                        self._prepare(conn)
             conn.execute("PRAGMA synchronous = FULL")
         except BaseException:
             conn.close()
@@ -126,8 +145,7 @@ class SqliteLedger(DeployingLedger):
                     with contextlib.suppress(sqlite3.Error):
                         conn.execute("ROLLBACK")
                     raise
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn)
         except sqlite3.DatabaseError as exc:
             raise EngineError(f"the ledger {self.path} cannot be used: {exc}") from None
         self._ready = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -207,3 +208,34 @@ def test_many_processes_signing_at_once_lose_and_duplicate_nothing(ledger: Sqlit
     assert [r.seq for r in records] == list(range(1, len(expected) + 1))
     assert {r.proof.address for r in records} == expected  # nothing lost, nothing twice
     assert ledger.verify_log().ok
+
+
+def _first_uses(path: Path, shared: bool, count: int = 12) -> list[BaseException]:
+    """``count`` threads use a new ledger file at once: one instance (a node) or one each (processes)."""
+    path.unlink(missing_ok=True)
+    start = threading.Barrier(count)
+    errors: list[BaseException] = []
+    common = SqliteLedger(path)
+
+    def use(ledger: SqliteLedger) -> None:
+        start.wait()
+        try:
+            ledger.check(ALICE.public_hex, DIGEST)
+        except BaseException as exc:  # collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=use, args=(common if shared else SqliteLedger(path),)) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    common.close()
+    return errors
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["one instance", "one per thread"])
+def test_many_first_uses_of_a_new_ledger_at_once_all_succeed(tmp_path: Path, shared: bool) -> None:
+    """The first use switches the file to WAL mode; SQLite refuses that switch at once while another
+    connection has the file open, so the switch must wait like any other write."""
+    for _ in range(5):  # the race is between the first opens: repeat with a new file
+        assert _first_uses(tmp_path / "fresh.db", shared) == []
