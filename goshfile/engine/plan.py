@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
+from goshfile import labels as names
 from goshfile.engine.buildx import BuildRequest
 from goshfile.engine.sources import Fetcher, ResolvedSource, prepare_sources
 from goshfile.errors import InputError
@@ -17,11 +18,11 @@ DEFAULT_FILE = "goshfile.yaml"
 def gosh_labels(url: str, commit: str, file: str) -> dict[str, str]:
     """Provenance labels of an image built from a GOSH repository (both generations of GOSH's names)."""
     return {
-        "GOSH_ADDRESS": url,
-        "GOSH_COMMIT_HASH": commit,
-        "gosh.address": url,
-        "gosh.commit": commit,
-        "gosh.image.dockerfile": file,
+        names.GOSH_ADDRESS: url,
+        names.GOSH_COMMIT_HASH: commit,
+        names.GOSH_ADDRESS_DOTTED: url,
+        names.GOSH_COMMIT_DOTTED: commit,
+        names.GOSH_GOSHFILE: file,
     }
 
 

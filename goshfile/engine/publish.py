@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from goshfile import labels as names
 from goshfile.engine.buildx import BuildRequest
 from goshfile.errors import InputError, VerificationError
 from goshfile.keys.keypair import KeyPair
@@ -46,7 +47,7 @@ def sign_image(
     finished: datetime | None = None,
 ) -> Published:
     """Sign ``digest`` and the build's provenance with ``signer``; record both in ``ledger``."""
-    if labels.get("WALLET_PUBLIC") != signer.public_hex:
+    if labels.get(names.WALLET_PUBLIC) != signer.public_hex:
         raise InputError("the image's WALLET_PUBLIC label is not the signing key's public key")
     proof = ledger.sign(signer, digest)
     record = BuildRecord(image, digest, labels, build_args or {}, goshfile_path, context, started, finished)

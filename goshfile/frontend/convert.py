@@ -14,14 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from goshfile import labels
 from goshfile.errors import SpecError
 from goshfile.frontend.imageconfig import (
-    BASE_CONFIG_LABEL,
-    BASE_LABEL,
-    BASE_LAYERS_LABEL,
-    DIGEST_LABEL,
-    HERMETIC_LABEL,
-    SOURCES_LABEL,
     ImageConfig,
     empty_config,
     ensure_path,
@@ -54,12 +49,12 @@ class BaseImage:
 
     def labels(self) -> dict[str, str]:
         """What identifies the base image in the result's labels."""
-        out = {BASE_LABEL: self.reference or "scratch"}
+        out = {labels.BASE: self.reference or "scratch"}
         if self.config_digest:
-            out[BASE_CONFIG_LABEL] = self.config_digest
+            out[labels.BASE_CONFIG] = self.config_digest
         rootfs = self.config.get("rootfs")
         diff_ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
-        out[BASE_LAYERS_LABEL] = str(len(diff_ids) if isinstance(diff_ids, list) else 0)
+        out[labels.BASE_LAYERS] = str(len(diff_ids) if isinstance(diff_ids, list) else 0)
         return out
 
 
@@ -211,15 +206,15 @@ class _Converter:
             self.image.add_history(created_by, created)
             self.steps[step.name] = self.state
         self.image.set_process(env=env, workdir=spec.workdir, user=spec.user, entrypoint=spec.entrypoint, cmd=spec.cmd)
-        labels = {
+        image_labels = {
             **spec.labels,
-            HERMETIC_LABEL: str(hermetic).lower(),
-            DIGEST_LABEL: self.loaded.document.sha256,
+            labels.HERMETIC: str(hermetic).lower(),
+            labels.DIGEST: self.loaded.document.sha256,
             **self.base.labels(),
         }
         if self.gosh_sources:
-            labels[SOURCES_LABEL] = json.dumps(self.gosh_sources, sort_keys=True, separators=(",", ":"))
-        self.image.add_labels({**labels, **self.options.labels})
+            image_labels[labels.SOURCES] = json.dumps(self.gosh_sources, sort_keys=True, separators=(",", ":"))
+        self.image.add_labels({**image_labels, **self.options.labels})
         return Conversion(self.state, self.image, hermetic)
 
 

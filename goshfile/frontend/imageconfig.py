@@ -11,12 +11,6 @@ from typing import Any
 from goshfile.llb.vertex import Platform
 
 DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-HERMETIC_LABEL = "goshfile.hermetic"  # "false" when any step had network
-DIGEST_LABEL = "goshfile.digest"  # sha256 of the goshfile's bytes
-BASE_LABEL = "goshfile.base"  # the base image, pinned by manifest digest when the engine gave one
-BASE_CONFIG_LABEL = "goshfile.base.config"  # sha256 of the base image's config (its image ID)
-BASE_LAYERS_LABEL = "goshfile.base.layers"  # how many of the image's layers are the base image's
-SOURCES_LABEL = "goshfile.sources"  # JSON list of the gosh sources used: url, commit (ref, subdir)
 
 
 def merge_env(base: Iterable[str], *overrides: dict[str, str]) -> list[str]:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from goshfile import labels
 from goshfile.errors import InputError
 from goshfile.llb.vertex import Platform
 from goshfile.secrets import REFUSAL, looks_secret
@@ -22,7 +23,7 @@ from goshfile.spec.pins import PIN_PREFIX
 OPT_PREFIX = "BUILDKIT_FRONTEND_OPT_"
 DEFAULT_FILENAME = "goshfile.yaml"
 MAIN_CONTEXT = "context"  # the client's build context
-WALLET_LABEL = "WALLET_PUBLIC"
+WALLET_LABEL = labels.WALLET_PUBLIC
 _HEX_KEY = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
 
 

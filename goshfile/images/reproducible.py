@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from goshfile import labels
 from goshfile.errors import EngineError
-from goshfile.frontend.imageconfig import BASE_LAYERS_LABEL
 from goshfile.images.layer_store import ChunkSource
 from goshfile.images.local import ImageArchives, LocalImage
 from goshfile.images.tarstream import LayerError, TarReader
@@ -67,7 +67,7 @@ class Rewritten:
 def base_layer_count(image: LocalImage) -> int:
     """How many of ``image``'s layers are its base image's (0 when it does not say)."""
     try:
-        count = int(image.labels.get(BASE_LAYERS_LABEL, "0"))
+        count = int(image.labels.get(labels.BASE_LAYERS, "0"))
     except ValueError:
         count = 0
     return max(0, min(count, len(image.layers)))

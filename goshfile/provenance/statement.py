@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from goshfile import __version__
+from goshfile import labels as names
 from goshfile.errors import InputError
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
@@ -47,28 +48,30 @@ def statement(record: BuildRecord) -> dict[str, Any]:
     """The provenance Statement for ``record`` (a JSON-ready dict)."""
     labels = record.labels
     dependencies: list[dict[str, Any]] = []
-    base = labels.get("goshfile.base")
+    base = labels.get(names.BASE)
     if base and base != "scratch":
         dependency: dict[str, Any] = {"uri": f"docker-image://{base}"}
         digests = {}
         if "@" in base:
             digests.update(_digest(base.split("@", 1)[1]))
-        if labels.get("goshfile.base.config"):
-            digests["imageConfig"] = _digest(labels["goshfile.base.config"])["sha256"]
+        if labels.get(names.BASE_CONFIG):
+            digests["imageConfig"] = _digest(labels[names.BASE_CONFIG])["sha256"]
         if digests:
             dependency["digest"] = digests
         dependencies.append(dependency)
-    for source in json.loads(labels.get("goshfile.sources", "[]")):
+    for source in json.loads(labels.get(names.SOURCES, "[]")):
         entry: dict[str, Any] = {"uri": source["url"], "digest": {"gitCommit": source["commit"]}}
         extra = {k: source[k] for k in ("ref", "subdir") if k in source}
         if extra:
             entry["annotations"] = extra
         dependencies.append(entry)
-    if labels.get("GOSH_ADDRESS") and labels.get("GOSH_COMMIT_HASH"):
-        dependencies.append({"uri": labels["GOSH_ADDRESS"], "digest": {"gitCommit": labels["GOSH_COMMIT_HASH"]}})
+    if labels.get(names.GOSH_ADDRESS) and labels.get(names.GOSH_COMMIT_HASH):
+        dependencies.append(
+            {"uri": labels[names.GOSH_ADDRESS], "digest": {"gitCommit": labels[names.GOSH_COMMIT_HASH]}}
+        )
     goshfile: dict[str, Any] = {"path": record.goshfile_path}
-    if labels.get("goshfile.digest"):
-        goshfile["digest"] = _digest(labels["goshfile.digest"])
+    if labels.get(names.DIGEST):
+        goshfile["digest"] = _digest(labels[names.DIGEST])
     metadata: dict[str, Any] = {}
     if record.started:
         metadata["startedOn"] = record.started.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -87,7 +90,7 @@ def statement(record: BuildRecord) -> dict[str, Any]:
                     "context": record.context,
                     "buildArgs": dict(sorted(record.build_args.items())),
                 },
-                "internalParameters": {"hermetic": labels.get("goshfile.hermetic") == "true"},
+                "internalParameters": {"hermetic": labels.get(names.HERMETIC) == "true"},
                 "resolvedDependencies": dependencies,
             },
             "runDetails": {"builder": {"id": BUILDER_ID}, "metadata": metadata},

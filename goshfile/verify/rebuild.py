@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from goshfile import labels as names
 from goshfile.errors import VerificationError
 from goshfile.images.content_hash import GOSHFILE_V2, content_hash, goshfile_v2_records, image_layers
 from goshfile.images.layer_store import DockerLayers
@@ -89,17 +90,17 @@ def rebuild_from_labels(
     from goshfile.engine.pipeline import build_image
     from goshfile.engine.plan import plan_build
 
-    url, commit = labels.get("GOSH_ADDRESS"), labels.get("GOSH_COMMIT_HASH")
+    url, commit = labels.get(names.GOSH_ADDRESS), labels.get(names.GOSH_COMMIT_HASH)
     if not url or not commit:
         raise VerificationError(f"{image}: no GOSH_ADDRESS and GOSH_COMMIT_HASH labels: nothing to rebuild from")
     tag = f"goshfile-rebuild/{uuid.uuid4().hex[:12]}:check"
     args = {k: v for k, v in (build_args or {}).items() if not k.startswith(PIN_PREFIX)}
     request = BuildRequest(
         context=Path("."),
-        file=Path(labels.get("gosh.image.dockerfile") or "goshfile.yaml"),
+        file=Path(labels.get(names.GOSH_GOSHFILE) or "goshfile.yaml"),
         tags=(tag,),
         build_args=args,
-        labels={k: v for k, v in labels.items() if k == "WALLET_PUBLIC" and "wallet_public" not in args},
+        labels={k: v for k, v in labels.items() if k == names.WALLET_PUBLIC and "wallet_public" not in args},
         no_cache=True,
         progress="quiet",
     )

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from goshfile import labels
 from goshfile.errors import InputError, VerificationError
 from goshfile.images import reference
 from goshfile.images.local import ImageStore, LocalImage
 from goshfile.images.registry import RegistryClient
 
-WALLET_LABEL = "WALLET_PUBLIC"
+WALLET_LABEL = labels.WALLET_PUBLIC
 
 
 class ProofLedger(Protocol):
