@@ -74,7 +74,7 @@ def base_layer_count(image: LocalImage) -> int:
 
 
 def _read_layers(
-    engine: ImageArchives, image: LocalImage, own: list[str], epoch: int, work: Path
+    engine: ImageArchives, image: LocalImage, own: list[str], epoch: int, work: Path, progress: Progress | None
 ) -> tuple[dict[str, tuple[Path, Rewrite]], bytes]:
     """Stream ``docker save`` once: rewrite the wanted layers into ``work``, keep the config bytes."""
     wanted = set(own)
@@ -102,6 +102,11 @@ def _read_layers(
                 rewrite = set_timestamps(tar.source(), out.write, epoch)
             if rewrite.original_diff_id in wanted and rewrite.original_diff_id not in found:
                 found[rewrite.original_diff_id] = (path, rewrite)
+                if progress is not None:
+                    progress(
+                        f"layer {len(found)}/{len(wanted)} {rewrite.original_diff_id[:19]}: "
+                        f"{rewrite.size / 1e6:.1f} MB, {rewrite.changed} time(s) set"
+                    )
             else:
                 path.unlink()
     finally:
@@ -167,10 +172,21 @@ def rewrite_timestamps(
     if not own:
         return Rewritten(image.image_id, image.image_id, epoch, 0, 0, 0)
     if progress is not None:
-        progress(f"setting file times in {len(own)} layer(s) of {image.image_id[:19]} to {epoch}")
+        unlabelled = "" if labels.BASE_LAYERS in image.labels else f" (no {labels.BASE_LAYERS} label: all are its own)"
+        progress(f"setting file times in {len(own)} layer(s) of {image.image_id[:19]} to {epoch}{unlabelled}")
+    try:
+        return _rewrite(engine, image, base, epoch, tags, progress)
+    except OSError as exc:  # the temporary folder: full, or not writable
+        raise EngineError(f"cannot rewrite {ref}'s layers in {tempfile.gettempdir()} (set TMPDIR): {exc}") from None
+
+
+def _rewrite(
+    engine: ImageArchives, image: LocalImage, base: int, epoch: int, tags: Iterable[str], progress: Progress | None
+) -> Rewritten:
+    own = list(image.layers[base:])
     with tempfile.TemporaryDirectory(prefix="goshfile-rewrite-") as tmp:
         work = Path(tmp)
-        found, config = _read_layers(engine, image, own, epoch, work)
+        found, config = _read_layers(engine, image, own, epoch, work, progress)
         new_ids = list(image.layers[:base]) + [found[d][1].diff_id for d in own]
         rewritten = sum(1 for d in own if found[d][1].changed)
         times = sum(found[d][1].changed for d in own)

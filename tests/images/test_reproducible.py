@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +129,25 @@ def test_a_missing_image_and_a_save_without_the_layer_are_errors() -> None:
     images.blobs[image.layers[2]] = layer(reg("other"))  # the engine's layer is not what the config names
     with pytest.raises(LayerError, match="lacks layer"):
         rewrite_timestamps(images, image_id, EPOCH)
+
+
+def test_progress_names_each_layer_and_a_missing_label() -> None:
+    images = FakeImages()
+    build(images, 1_700_000_000)
+    said: list[str] = []
+    rewrite_timestamps(images, "app:1", EPOCH, progress=said.append)
+    assert said[0].startswith("setting file times in 2 layer(s)") and "label" not in said[0]
+    assert [line.split(" ")[1] for line in said[1:]] == ["1/2", "2/2"] and all("time(s) set" in s for s in said[1:])
+    images.add([base_layer()], {}, "plain:1")
+    said.clear()
+    rewrite_timestamps(images, "plain:1", EPOCH, progress=said.append)
+    assert "no goshfile.base.layers label: all are its own" in said[0]
+
+
+def test_a_temporary_folder_that_cannot_be_written_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    images = FakeImages()
+    build(images, 1_700_000_000)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    with pytest.raises(EngineError, match=r"cannot rewrite app:1's layers in .*missing \(set TMPDIR\)"):
+        rewrite_timestamps(images, "app:1", EPOCH)
+    assert images.get("app:1") is not None and images.loads == 0  # nothing lost
