@@ -11,20 +11,11 @@ from dataclasses import dataclass, field
 
 from goshfile.errors import EngineError
 from goshfile.images.local import LocalImage
+from tests.images.layertars import archive
 
 
 def digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def _tar(members: Sequence[tuple[str, bytes]]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in members:
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 @dataclass
@@ -97,13 +88,13 @@ class FakeImages:
             layers = [(n, self.blobs[d]) for n, d in zip(names, diff_ids, strict=True)]
             members = [(f"{image_id[7:]}.json", config), *layers]
             manifest = [{"Config": f"{image_id[7:]}.json", "Layers": names}]
-            data = _tar([("manifest.json", json.dumps(manifest).encode()), *members])
+            data = archive([("manifest.json", json.dumps(manifest).encode()), *members])
         else:  # Docker 25+: an OCI layout, blobs sorted by digest, manifest.json last
             blobs = {image_id: config, **{d: self.blobs[d] for d in diff_ids}}
             members = [(f"blobs/sha256/{d[7:]}", blobs[d]) for d in sorted(blobs)]
             paths = [f"blobs/sha256/{d[7:]}" for d in diff_ids]
             manifest = [{"Config": f"blobs/sha256/{image_id[7:]}", "Layers": paths}]
-            data = _tar([*members, ("manifest.json", json.dumps(manifest).encode())])
+            data = archive([*members, ("manifest.json", json.dumps(manifest).encode())])
         return iter([data[i : i + 1000] for i in range(0, len(data), 1000)])
 
     def load(self, archive: Iterable[bytes]) -> str:

@@ -124,6 +124,11 @@ def docker_archive(
     if reverse_blobs:
         blobs.reverse()
     members = [("manifest.json", manifest), *blobs] if manifest_first else [*blobs, ("manifest.json", manifest)]
+    return archive(members)
+
+
+def archive(members: Sequence[tuple[str, bytes]]) -> bytes:
+    """A tar of regular files ``(name, content)``, in this order."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name, data in members:
