@@ -163,7 +163,8 @@ def build(
     started = datetime.now(UTC)
 
     def say(message: str) -> None:
-        click.echo(f"goshfile: {message}", err=True)
+        if progress != "quiet":
+            click.echo(f"goshfile: {message}", err=True)
 
     built = build_image(
         plan.request, BuildxBuilder(), DockerImageStore(), os.environ, rewrite=rewrite_timestamp, progress=say

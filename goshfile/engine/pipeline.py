@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from goshfile.engine.buildx import Builder, BuildRequest
 from goshfile.engine.epoch import NAME, Epoch, choose_epoch
@@ -36,11 +35,9 @@ class Built:
     digest: str | None = None  # the pushed manifest digest (with push)
 
 
-def with_epoch(
-    request: BuildRequest, environ: Mapping[str, str], context: Path | None = None
-) -> tuple[BuildRequest, Epoch]:
+def with_epoch(request: BuildRequest, environ: Mapping[str, str]) -> tuple[BuildRequest, Epoch]:
     """``request`` with its ``SOURCE_DATE_EPOCH`` build arg set, and where the value came from."""
-    epoch = choose_epoch(context or request.context, request.build_args, environ)
+    epoch = choose_epoch(request.context, request.build_args, environ)
     return replace(request, build_args={**request.build_args, NAME: str(epoch.value)}), epoch
 
 

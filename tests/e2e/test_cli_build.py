@@ -85,3 +85,16 @@ def test_goshfile_build_reports_a_failed_build_as_one_line(
         err.strip().splitlines()[-1]
         == "goshfile: error: docker buildx build failed (exit status 1); see its output above"
     )
+
+
+def test_quiet_prints_the_image_id_and_nothing_else(
+    tmp_path: Path, images: Images, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "apiVersion: 1\nimage: bash:latest\nsteps:\n  - name: s\n"
+    write(tmp_path, {"goshfile.yaml": text + "    run: {command: [/usr/local/bin/bash, -c, 'echo x > /x']}\n"})
+    image = images.name("quiet")
+    argv = ["build", str(tmp_path), "-t", image, "--progress", "quiet", "--frontend-image", "teamgosh/goshfile:latest"]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert out == docker.from_env().images.get(image).id + "\n"  # the final image, after the rewrite
+    assert err == ""
