@@ -177,8 +177,13 @@ def build(
     if signer is not None:
         if not built.digest:
             raise EngineError("the engine did not report the pushed digest; nothing was signed")
+        named: dict[str, str] = {}
+        if plan.context_source is not None:  # not this machine's copy of the repository: the repository
+            source = plan.context_source
+            at = f"{source.url}#{source.commit}" + (f":{source.subdir}" if source.subdir else "")
+            named = {"goshfile_path": str(request.file), "context": at}
         published = publish_and_verify(
-            tags[0], built.digest, built.request, signer, network, started, datetime.now(UTC)
+            tags[0], built.digest, built.request, signer, network, started, datetime.now(UTC), **named
         )
         click.echo(f"goshfile: signed {tags[0]}@{built.digest}: proof {published.proof.address}", err=True)
         click.echo(f"goshfile: provenance {published.envelope}: proof {published.provenance_proof.address}", err=True)

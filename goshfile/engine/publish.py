@@ -65,8 +65,15 @@ def publish_and_verify(
     network: str | None,
     started: datetime,
     finished: datetime,
+    *,
+    goshfile_path: str | None = None,
+    context: str | None = None,
 ) -> Published:
-    """Sign a pushed image and its provenance, then verify it as anyone would: from the registry."""
+    """Sign a pushed image and its provenance, then verify it as anyone would: from the registry.
+
+    ``goshfile_path`` and ``context`` name the goshfile and the context in the provenance
+    (default: the request's paths; a build from GOSH names its repository instead).
+    """
     from goshfile.images import reference
     from goshfile.images.registry import RegistryClient
     from goshfile.ledger import open_ledger
@@ -84,8 +91,8 @@ def publish_and_verify(
             signer,
             ledger,
             build_args=request.build_args,
-            goshfile_path=str(request.file),
-            context=str(request.context),
+            goshfile_path=goshfile_path or str(request.file),
+            context=context or str(request.context),
             started=started,
             finished=finished,
         )

@@ -158,9 +158,11 @@ def test_a_published_image_rebuilds_and_an_altered_copy_names_the_path(
     image = images.name("gosh-published", registry)
     assert main(["build", URL, "--commit", first, "-t", image, "--push", "--sign", *FRONTEND]) == 0
     capsys.readouterr()
-    assert main(["verify", "--rebuild", "--json", image]) == 0
+    assert main(["verify", "--rebuild", "--provenance", "--json", image]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["verified"] and result["rebuild"]["content_hash"].startswith("sha256:")
+    stated = result["provenance"]["predicate"]["buildDefinition"]["externalParameters"]
+    assert (stated["context"], stated["goshfile"]["path"]) == (f"{URL}#{first}", "goshfile.yaml")  # not a local path
     assert result["rebuild"]["same_image_id"], "the rebuild should be the same image, bit for bit"
     assert docker.from_env().images.get(image).tags == [image]  # the rebuild's tag is gone, the image stays
 
