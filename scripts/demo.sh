@@ -39,13 +39,14 @@ app=${GOSHFILE_DEMO_APP_IMAGE:-127.0.0.1:5000/goshfile/gosh-app:demo}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -R examples/gosh-app/. "$work"
+helpers="$PWD/.venv/bin"  # git-remote-gosh
 (
   cd "$work"
   export GIT_AUTHOR_NAME=goshfile GIT_AUTHOR_EMAIL=demo@goshfile.invalid GIT_AUTHOR_DATE="1700000000 +0000"
   export GIT_COMMITTER_NAME=goshfile GIT_COMMITTER_EMAIL=demo@goshfile.invalid GIT_COMMITTER_DATE="1700000000 +0000"
   git init -q -b main . && git add -A && git commit -q -m "goshfile demo app"
   log "git push $url main"
-  PATH="$OLDPWD/.venv/bin:$PATH" git push -q -f "$url" main
+  PATH="$helpers:$PATH" git push -q -f "$url" main
 )
 commit=$(git -C "$work" rev-parse HEAD)
 log "goshfile build $url --commit $commit -t $app --push --sign"
