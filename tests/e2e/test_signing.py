@@ -146,3 +146,22 @@ def test_build_push_sign_verifies_with_provenance_and_leaks_no_secret(
     assert secret.encode() not in saved
     for envelope in (Path(wallet["GOSHFILE_HOME"]) / "provenance").iterdir():
         assert secret.encode() not in envelope.read_bytes()
+
+
+def test_a_signed_content_hash_verifies_locally_and_from_the_registry(
+    tmp_path: Path, images: Images, registry: str, wallet: dict[str, str]
+) -> None:
+    """GOSH's Docker extension signed the image's gosh-v1 hash, not its digest: that verifies too."""
+    image, digest = pushed_seed(tmp_path, images, registry, wallet["WALLET_PUBLIC"], "content-signed")
+    hashed = goshfile("image-hash", "--algorithm", "gosh-v1", "--no-progress", image)
+    assert hashed.returncode == 0, hashed.stderr
+    content = hashed.stdout.strip()
+    signed = goshfile("sign", "-s", wallet["WALLET_SECRET"], wallet["WALLET_SECRET"], content)
+    assert signed.returncode == 0, signed.stderr
+    for where in ("local", "registry"):
+        verified = goshfile("verify", "--json", image)
+        result = json.loads(verified.stdout)
+        assert verified.returncode == 0 and result["verified"], (where, result)
+        assert (result["kind"], result["content"]) == ("content hash", content), where
+        assert digest not in result["content"]
+        assert run(["docker", "rmi", "-f", image]).returncode == 0  # the second round reads the registry
