@@ -60,6 +60,10 @@ def build_image(
     if not result.image_id:
         raise EngineError("the engine did not report the built image's ID")
     image_id, rewritten = result.image_id, None
+    if rewrite and images.containerd_store():
+        rewrite = False  # docker save/load there speak manifests, not configs; see docs/reproducible.md
+        if progress is not None:
+            progress("the engine keeps images in the containerd image store: file times are left as they are")
     if rewrite:
         rewritten = rewrite_timestamps(images, result.image_id, epoch.value, tags=request.tags, progress=progress)
         image_id = rewritten.image_id

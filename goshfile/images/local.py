@@ -48,6 +48,9 @@ class ImageArchives(ImageStore, Protocol):
     def push(self, ref: str, progress: Callable[[str], None] | None = None) -> str:
         """Push ``ref`` to its registry; return the pushed manifest digest."""
 
+    def containerd_store(self) -> bool:
+        """True when the engine keeps images in the containerd image store (image IDs are manifest digests)."""
+
 
 def _local_image(attrs: dict[str, Any]) -> LocalImage:
     config = attrs.get("Config") or {}
@@ -121,6 +124,13 @@ class DockerImageStore:
                 raise EngineError(f"docker tag {image_id} {ref}: refused")
         except self._api_error as exc:
             raise EngineError(f"docker tag {ref}: {exc}") from None
+
+    def containerd_store(self) -> bool:
+        try:
+            status = self._client.info().get("DriverStatus") or []
+        except self._api_error as exc:
+            raise EngineError(f"docker info: {exc}") from None
+        return any(pair[:2] == ["driver-type", "io.containerd.snapshotter.v1"] for pair in status)
 
     def push(self, ref: str, progress: Callable[[str], None] | None = None) -> str:
         repository, tag = _split_tag(ref)

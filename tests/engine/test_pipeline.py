@@ -89,3 +89,11 @@ def test_progress_tells_what_happens(tmp_path: Path) -> None:
     build_image(wanted, FakeBuilder(images), images, {}, progress=said.append)
     assert said[0] == "SOURCE_DATE_EPOCH=1600000000 (given)"
     assert said[1].startswith("setting file times in 1 layer(s)") and "pushing reg/app:1" in said
+
+
+def test_on_a_containerd_image_store_the_rewrite_is_skipped_and_said(tmp_path: Path) -> None:
+    images = FakeImages(containerd=True)
+    said: list[str] = []
+    built = build_image(request(tmp_path, tags=("reg/app:1",)), FakeBuilder(images), images, {}, progress=said.append)
+    assert built.rewritten is None and images.loads == 0
+    assert any("containerd image store" in line for line in said)

@@ -27,6 +27,7 @@ class FakeImages:
     tags: dict[str, str] = field(default_factory=dict)
     pushed: dict[str, str] = field(default_factory=dict)  # tag -> manifest digest
     legacy_save: bool = False  # write docker save archives as engines before 25 did
+    containerd: bool = False  # say the engine uses the containerd image store
     loads: int = 0
     removed: list[str] = field(default_factory=list)
 
@@ -119,6 +120,9 @@ class FakeImages:
 
     def tag(self, image_id: str, ref: str) -> None:
         self.tags[ref] = image_id
+
+    def containerd_store(self) -> bool:
+        return self.containerd
 
     def push(self, ref: str, progress: Callable[[str], None] | None = None) -> str:
         image_id = self.tags[ref]
