@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from goshfile.errors import EngineError, InputError
+from goshfile.images import reference
 
 
 @dataclass(frozen=True)
@@ -151,9 +152,8 @@ class DockerImageStore:
 
 
 def _split_tag(ref: str) -> tuple[str, str]:
-    """``repository, tag`` of a reference (tag ``latest`` when none is given)."""
-    name, _, last = ref.rpartition("/")
-    repo, sep, tag = last.partition(":")
-    if not sep:
-        return ref, "latest"
-    return (f"{name}/{repo}" if name else repo), tag
+    """``repository, tag`` of a tag reference (``latest`` when none is given), as the engine takes them."""
+    parsed = reference.parse(ref)
+    if parsed.digest or not parsed.tag:
+        raise InputError(f"{ref!r}: give a name with a tag, not a digest")
+    return replace(parsed, tag=None).familiar(), parsed.tag
