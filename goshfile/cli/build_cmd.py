@@ -106,7 +106,7 @@ def _write(path: Path, text: str, option: str) -> None:
     metavar="SECONDS",
     help="The time every timestamp of the image is set to (default: the build arg or environment variable "
     "SOURCE_DATE_EPOCH, else the GOSH commit's time, else the time of the last git commit of the context, "
-    "else its newest file's time).",
+    "else the newest time of a file in it that .dockerignore keeps).",
 )
 @click.option(
     "--rewrite-timestamp/--no-rewrite-timestamp",
