@@ -40,8 +40,9 @@ class FakeGateway:
     solves: list[pb.Definition] = field(default_factory=list)
     resolves: list[Resolve] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
-    results: list[tuple[str, dict[str, bytes]]] = field(default_factory=list)
+    results: list[tuple[str | None, dict[str, bytes]]] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
+    error_details: list[tuple[tuple[str, bytes], ...]] = field(default_factory=list)
     _refs: dict[str, str | None] = field(default_factory=dict)
 
     def solve(self, definition: pb.Definition) -> str:
@@ -68,11 +69,12 @@ class FakeGateway:
     def warn(self, vertex: str, message: str) -> None:
         self.warnings.append((vertex, message))
 
-    def return_result(self, ref: str, metadata: dict[str, bytes]) -> None:
+    def return_result(self, ref: str | None, metadata: dict[str, bytes]) -> None:
         self.results.append((ref, metadata))
 
-    def return_error(self, code: int, message: str) -> None:
+    def return_error(self, code: int, message: str, details: tuple[tuple[str, bytes], ...] = ()) -> None:
         self.errors.append((code, message))
+        self.error_details.append(details)
 
     def graph(self, index: int) -> Graph:
         """The ``index``-th solved Definition, parsed."""
