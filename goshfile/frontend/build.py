@@ -174,7 +174,7 @@ class Frontend:
         if state is None:
             return
         try:
-            self.gateway.solve(marshal(state.output))
+            self.gateway.solve(marshal(state.output), evaluate=True)
         except SolveError as exc:
             key = probe.missing(exc.message, list(needs))
             if key is None:

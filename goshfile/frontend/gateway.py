@@ -41,8 +41,8 @@ class SolveError(EngineError):
 class Gateway(Protocol):
     """What a frontend asks of BuildKit."""
 
-    def solve(self, definition: pb.Definition) -> str:
-        """Solve ``definition``; return the result's ref id."""
+    def solve(self, definition: pb.Definition, evaluate: bool = False) -> str:
+        """Solve ``definition``; return the result's ref id (``evaluate``: run it now, not lazily)."""
 
     def read_file(self, ref: str, path: str) -> bytes:
         """Read a file of a solved ref; raise :class:`InputError` if it does not exist."""
@@ -102,8 +102,10 @@ class GrpcGateway:
         except self._rpc_error as exc:
             raise _engine_error("ping", exc) from None
 
-    def solve(self, definition: pb.Definition) -> str:
-        req = gw.SolveRequest(Definition=definition, allowResultReturn=True, allowResultArrayRef=True)
+    def solve(self, definition: pb.Definition, evaluate: bool = False) -> str:
+        req = gw.SolveRequest(
+            Definition=definition, allowResultReturn=True, allowResultArrayRef=True, Evaluate=evaluate
+        )
         try:
             res = self._stub.Solve(req)
         except self._rpc_error as exc:

@@ -38,7 +38,7 @@ class SourceMap:
         """The line of ``path`` (its key's line when ``at_key``), as a one-line span."""
         positions = self.document.positions
         line, column = positions.of_key(path) if at_key else positions.of_value(path)
-        return Span(line, line, column, column)
+        return Span(line, line, column - 1, column - 1)
 
     def step_span(self, index: int) -> Span:
         """From the step's first line (its ``- `` item) to its last."""
@@ -82,8 +82,8 @@ def source_info_json(file: SourceFile) -> dict[str, Any]:
 
 
 def problem_span(problem: Problem) -> Span:
-    """The one-line span of a spec problem."""
-    return Span(problem.line, problem.line, problem.column, problem.column)
+    """The one-line span of a spec problem (BuildKit's characters count from 0)."""
+    return Span(problem.line, problem.line, max(problem.column - 1, 0), max(problem.column - 1, 0))
 
 
 def error_source_detail(file: SourceFile, spans: Iterable[Span]) -> tuple[str, bytes]:

@@ -136,8 +136,8 @@ def outline(loaded: Loaded, smap: SourceMap, target: str | None) -> dict[str, by
         entry["location"] = location_json([smap.span(use.path)])
         gosh.append(entry)
     payload: dict[str, Any] = {}
-    if target:
-        payload["name"] = target
+    if steps:
+        payload["name"] = steps[-1].name  # the target, as the Dockerfile frontend names its default stage
     if gosh:
         payload["description"] = "gosh sources: " + ", ".join(f"{g['url']}@{g['revision']}" for g in gosh)
     if args:

@@ -56,7 +56,7 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class Span:
-    """Lines ``start``..``end`` (1-based, inclusive) of a source file; columns are 1-based, 0 for none."""
+    """Lines ``start``..``end`` (1-based, inclusive) of a source file; characters count from 0, as in BuildKit."""
 
     start: int
     end: int
