@@ -40,6 +40,11 @@ class SourceMap:
         line, column = positions.of_key(path) if at_key else positions.of_value(path)
         return Span(line, line, column - 1, column - 1)
 
+    def line(self, path: Path, *, at_key: bool = False) -> Span:
+        """The line of ``path`` as a span without characters (as the Dockerfile frontend locates instructions)."""
+        span = self.span(path, at_key=at_key)
+        return Span(span.start, span.end)
+
     def step_span(self, index: int) -> Span:
         """From the step's first line (its ``- `` item) to its last."""
         start = self.span(("steps", index)).start

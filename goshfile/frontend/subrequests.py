@@ -98,7 +98,7 @@ def _mounts(smap: SourceMap, kind: type[Any], steps: list[Step]) -> list[_Ids]:
             if isinstance(mount, kind):
                 known = found.get(mount.id)
                 required = mount.required or (known is not None and known.required)
-                location = known.location if known else location_json([smap.span(("steps", i, "run", "mounts", j))])
+                location = known.location if known else location_json([smap.line(("steps", i, "run", "mounts", j))])
                 found[mount.id] = _Ids(mount.id, required, location)
     return list(found.values())
 
@@ -114,7 +114,7 @@ def outline(loaded: Loaded, smap: SourceMap, target: str | None) -> dict[str, by
             arg["description"] = "required: give it with --build-arg " + name + "=..."
         else:
             arg["value"] = default
-        arg["location"] = location_json([smap.span(("args", name), at_key=True)])
+        arg["location"] = location_json([smap.line(("args", name), at_key=True)])
         args.append(arg)
     secrets = _mounts(smap, SecretMount, steps)
     ssh = _mounts(smap, SshMount, steps)
@@ -125,7 +125,7 @@ def outline(loaded: Loaded, smap: SourceMap, target: str | None) -> dict[str, by
                 caches.append(
                     {
                         "ID": mount.id or mount.dst,
-                        "location": location_json([smap.span(("steps", i, "run", "mounts", j))]),
+                        "location": location_json([smap.line(("steps", i, "run", "mounts", j))]),
                     }
                 )
     gosh = []
@@ -133,7 +133,7 @@ def outline(loaded: Loaded, smap: SourceMap, target: str | None) -> dict[str, by
         entry: dict[str, Any] = {"url": use.url, "revision": use.revision}
         if use.subdir:
             entry["subdir"] = use.subdir
-        entry["location"] = location_json([smap.span(use.path)])
+        entry["location"] = location_json([smap.line(use.path)])
         gosh.append(entry)
     payload: dict[str, Any] = {}
     if steps:
