@@ -116,6 +116,15 @@ def _write(path: Path, text: str, option: str) -> None:
     "give the same image ID and pushed digest.",
 )
 @click.option("--no-cache", is_flag=True, help="Run every step again.")
+@click.option(
+    "--secret",
+    "secrets",
+    multiple=True,
+    metavar="id=ID,src=FILE|env=VAR",
+    help="A build secret for steps' {type: secret} mounts (passed to buildx; never stored).",
+)
+@click.option("--ssh", multiple=True, metavar="ID[=SOCKET|KEY]", help="An ssh agent for {type: ssh} mounts (default).")
+@click.option("--target", metavar="STEP", help="Build the image as it is after this step.")
 @click.option("--platform", metavar="OS/ARCH", help="Target platform (default: the engine's).")
 @click.option("--progress", default="auto", show_default=True, type=click.Choice(["auto", "plain", "tty", "quiet"]))
 @click.option("--frontend-image", default=FRONTEND_IMAGE, show_default=True, help="The frontend image to build with.")
@@ -144,6 +153,9 @@ def build(
     source_date_epoch: str | None,
     rewrite_timestamp: bool,
     no_cache: bool,
+    secrets: tuple[str, ...],
+    ssh: tuple[str, ...],
+    target: str | None,
     platform: str | None,
     progress: str,
     frontend_image: str,
@@ -196,6 +208,9 @@ def build(
         platform=platform,
         frontend_image=frontend_image,
         progress=progress,
+        secrets=secrets,
+        ssh=ssh,
+        target=target,
     )
     job = BuildJob(
         request, context if from_gosh else None, commit, allow_ref, rewrite_timestamp, sign, network, key_file

@@ -15,6 +15,7 @@ from pathlib import Path
 from goshfile.buildkit import ops_pb2 as pb
 from goshfile.errors import EngineError, InputError
 from goshfile.frontend.build import DOCKERFILE_LOCAL, Frontend
+from goshfile.frontend.gateway import Detail
 from goshfile.frontend.options import MAIN_CONTEXT, BuildOptions
 from goshfile.llb import Platform
 
@@ -29,7 +30,7 @@ class OfflineGateway:
         self.solved: list[pb.Definition] = []
         self.warnings: list[str] = []
 
-    def solve(self, definition: pb.Definition) -> str:
+    def solve(self, definition: pb.Definition, evaluate: bool = False) -> str:
         self.solved.append(definition)
         return str(len(self.solved) - 1)
 
@@ -58,10 +59,10 @@ class OfflineGateway:
     def warn(self, vertex: str, message: str) -> None:
         self.warnings.append(message)
 
-    def return_result(self, ref: str, metadata: dict[str, bytes]) -> None:  # pragma: no cover - not called here
+    def return_result(self, ref: str | None, metadata: dict[str, bytes]) -> None:  # pragma: no cover - not called here
         raise EngineError("offline LLB returns no result")
 
-    def return_error(self, code: int, message: str) -> None:  # pragma: no cover - not called here
+    def return_error(self, code: int, message: str, details: tuple[Detail, ...] = ()) -> None:  # pragma: no cover
         raise EngineError(message)
 
 
