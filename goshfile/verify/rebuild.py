@@ -63,10 +63,18 @@ class Reproduced:
     same_image_id: bool = False  # also byte-identical (timestamps included)
 
 
-def verify_rebuild(image: str, rebuild: Callable[[], str], tree: Callable[[str], Tree] = image_tree) -> Reproduced:
+def verify_rebuild(
+    image: str,
+    rebuild: Callable[[], str],
+    tree: Callable[[str], Tree] = image_tree,
+    progress: Callable[[str], None] | None = None,
+) -> Reproduced:
     """Rebuild with ``rebuild()`` (returns the rebuilt image's reference) and compare with ``image``."""
+    say = progress or (lambda _message: None)
+    say(f"reading the files of {image}")
     original = tree(image)
     rebuilt_ref = rebuild()
+    say(f"reading the files of the rebuild {rebuilt_ref} and comparing")
     rebuilt = tree(rebuilt_ref)
     found = differences(original, rebuilt)
     if found:
@@ -78,7 +86,11 @@ def verify_rebuild(image: str, rebuild: Callable[[], str], tree: Callable[[str],
 
 
 def rebuild_from_labels(
-    image: str, labels: dict[str, str], store: ImageArchives, build_args: dict[str, str] | None = None
+    image: str,
+    labels: dict[str, str],
+    store: ImageArchives,
+    build_args: dict[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> str:
     """Rebuild ``image`` from its GOSH_ADDRESS at GOSH_COMMIT_HASH with no cache; return the rebuilt tag.
 
@@ -105,7 +117,7 @@ def rebuild_from_labels(
         progress="quiet",
     )
     plan = plan_build(request, gosh_context=url, commit=commit)
-    build_image(plan.request, BuildxBuilder(), store, {})
+    build_image(plan.request, BuildxBuilder(), store, {}, progress=progress)
     return tag
 
 
@@ -115,6 +127,7 @@ def verify_image_rebuild(
     store: ImageArchives,
     build_args: dict[str, str] | None = None,
     image_id: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Reproduced:
     """Rebuild ``image`` from its recorded commit, compare every path, then remove the rebuild's tag.
 
@@ -124,14 +137,14 @@ def verify_image_rebuild(
     rebuilt: list[str] = []
 
     def rebuild() -> str:
-        rebuilt.append(rebuild_from_labels(image, labels, store, build_args))
+        rebuilt.append(rebuild_from_labels(image, labels, store, build_args, progress))
         return rebuilt[-1]
 
     local = store.get(image)
     keep = local.image_id if local else None  # a local image the rebuild may turn out to be
     image_id = image_id or keep
     try:
-        result = verify_rebuild(image, rebuild)
+        result = verify_rebuild(image, rebuild, progress=progress)
         again = store.get(result.rebuilt)
         return replace(result, same_image_id=bool(image_id and again and again.image_id == image_id))
     finally:
