@@ -86,7 +86,7 @@ def _from_private(key: Any, what: str) -> KeyPair:
 
 def _b64(value: Any, what: str) -> bytes:
     try:
-        return base64.b64decode(str(value), validate=True)
+        return base64.b64decode(value if isinstance(value, bytes) else str(value), validate=True)
     except (binascii.Error, ValueError):
         raise InputError(f"{what} is not base64") from None
 
