@@ -45,7 +45,8 @@ def render_text(report: VerifyReport) -> list[str]:
         elif name == "registry" and piece.status == "verified":
             extra = f" {piece.details['where']}"
         elif name == "rebuild" and piece.status == "verified":
-            extra = f" content {piece.details['content_hash']}"
+            lines.append(f"  rebuild: {piece.reason}; content {piece.details['content_hash']}")
+            continue
         lines.append(f"  {name}: {piece.status}{extra}" + (f" ({piece.reason})" if piece.reason else ""))
         if name == "provenance" and piece.status == "verified":
             lines += [f"    {line}" for line in piece.details.get("summary", [])]
