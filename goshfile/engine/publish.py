@@ -11,6 +11,7 @@ data folder by image digest.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -68,6 +69,9 @@ def sign_image(
         raise InputError("the image's WALLET_PUBLIC label is not the signing key's public key")
     proof = ledger.sign(signer, digest)
     described = describe_context(context)
+    if not context.startswith("gosh://"):  # the goshfile by its place in the context, not on this machine
+        with contextlib.suppress(ValueError):
+            goshfile_path = str(Path(goshfile_path).resolve().relative_to(Path(context).resolve()))
     record = BuildRecord(image, digest, labels, build_args or {}, goshfile_path, described, started, finished)
     payload = encode(statement(record))
     envelope = dsse.sign(payload, signer)

@@ -46,7 +46,7 @@ def _check(found: Found, digest: str, keys: Sequence[str]) -> tuple[str | None, 
 def registry_evidence(found: Sequence[Found], digest: str, keys: Sequence[str]) -> Evidence:
     """The registry-signature evidence of image ``digest`` from the stored signatures ``found``."""
     if not found:
-        return Evidence("absent", "no signature in the registry (no sha256-….sig tag, no signature referrer)")
+        return Evidence("absent", "no signature in the registry (no sha256-<hex>.sig tag, no signature referrer)")
     if not keys:
         return Evidence(
             "invalid", f"{len(found)} signature(s) stored, but no key to check them against (no label, no --signer)"

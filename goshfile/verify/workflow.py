@@ -193,7 +193,9 @@ def verify_image(ref: str, options: VerifyOptions, sources: Sources) -> VerifyRe
         evidence["ledger"] = _ledger(sources.ledger, keys, subject.digests, "registry digest")
     except EngineError as exc:
         evidence["ledger"] = _error(exc)
-    if evidence["ledger"].status != "verified" and options.content_hash and keys and sources.content_hashes:
+    if evidence["ledger"].status == "verified":
+        evidence["content_hash"] = Evidence("not-checked", "not needed: a proof covers the registry digest")
+    elif evidence["ledger"].status == "absent" and options.content_hash and keys and sources.content_hashes:
         try:
             say("reading the image's files for its content hashes")
             evidence["content_hash"] = _ledger(sources.ledger, keys, sources.content_hashes(ref), "content hash")

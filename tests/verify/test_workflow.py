@@ -227,3 +227,24 @@ def test_select_images_filters_unlabelled_base_images() -> None:
     assert select_images(store, signed=True) == ["app:1", "app:2"]
     assert select_images(store, label_filters=["team=b"]) == ["app:2"]
     assert select_images(store, label_filters=["team"]) == ["app:1", "app:2"]
+
+
+def test_content_hashes_are_read_only_when_no_proof_covers_the_digest(world: World) -> None:
+    world.publish("signed", ALICE, registry=False, provenance=False)
+    asked: list[str] = []
+
+    def hashes(image: str) -> list[str]:
+        asked.append(image)
+        return ["sha256:" + "9" * 64]
+
+    def run(tag: str, ledger: Any) -> Any:
+        sources = Sources(NoImages(), world.client, ledger, content_hashes=hashes)
+        return verify_image(world.name(tag), VerifyOptions(), sources)
+
+    assert run("signed", world.ledger).piece("content_hash").reason == "not needed: a proof covers the registry digest"
+    assert run("signed", DownLedger()).piece("content_hash").status == "not-checked"
+    assert asked == []
+    world.ledger.sign(ALICE, "sha256:" + "9" * 64)
+    report = run("other", world.ledger)
+    assert asked == [world.name("other")] and report.verified
+    assert report.piece("content_hash").details["kind"] == "content hash"
