@@ -9,13 +9,22 @@ from typing import Any
 import click
 
 from goshfile.cli.ledger_cmds import network_option
+from goshfile.errors import EngineError
 from goshfile.images.content_hash import GOSH_V1, GOSHFILE_V2, content_hash
-from goshfile.images.local import DockerImageStore
+from goshfile.images.local import DockerImageStore, ImageArchives
 from goshfile.images.registry import RegistryClient
 from goshfile.ledger import open_ledger
 from goshfile.verify.rebuild import image_tree
 from goshfile.verify.report import PIECES, VerifyReport
-from goshfile.verify.workflow import REQUIRABLE, Sources, VerifyOptions, rebuild_check, select_images, verify_image
+from goshfile.verify.workflow import (
+    REQUIRABLE,
+    NoLocalImages,
+    Sources,
+    VerifyOptions,
+    rebuild_check,
+    select_images,
+    verify_image,
+)
 
 
 def _content_hashes(image: str) -> list[str]:
@@ -119,7 +128,13 @@ def verify(
     \b
     Exit status: 0 verified, 1 not verified, 2 bad input, 3 could not check.
     """
-    store = DockerImageStore()
+    engine: ImageArchives | None = None
+    try:
+        engine = DockerImageStore()
+    except EngineError:
+        if all_images or rebuild:
+            raise  # those need the local engine
+    store = engine or NoLocalImages()  # no engine here: images are read from their registries
     refs = list(images)
     if all_images:
         refs += [ref for ref in select_images(store, signed, label_filters) if ref not in refs]
@@ -145,7 +160,7 @@ def verify(
             RegistryClient(),
             ledger,
             content_hashes=_content_hashes,
-            rebuild=rebuild_check(store),
+            rebuild=rebuild_check(engine) if engine is not None else None,
             progress=progress if rebuild else None,
         )
         for ref in refs:

@@ -23,7 +23,6 @@ from goshfile.cosign.store import sign_image as sign_in_registry
 from goshfile.engine.buildx import BuildRequest
 from goshfile.errors import InputError, VerificationError
 from goshfile.images import reference
-from goshfile.images.local import LocalImage
 from goshfile.images.registry import RegistryClient
 from goshfile.keys.keypair import KeyPair
 from goshfile.ledger.proof import Proof
@@ -112,7 +111,7 @@ def publish_and_verify(
     """
     from goshfile.ledger import open_ledger
     from goshfile.verify.trust import TrustedSigner
-    from goshfile.verify.workflow import Sources, VerifyOptions, verify_image
+    from goshfile.verify.workflow import NoLocalImages, Sources, VerifyOptions, verify_image
 
     client = RegistryClient()
     remote = client.inspect(reference.parse(image))
@@ -136,23 +135,10 @@ def publish_and_verify(
         report = verify_image(
             image,
             VerifyOptions(require=frozenset({"ledger", "registry", "provenance"}), use_cache=False),
-            Sources(_NoLocal(), client, ledger, pins=[TrustedSigner(signer.public_hex, "signing key")]),
+            Sources(NoLocalImages(), client, ledger, pins=[TrustedSigner(signer.public_hex, "signing key")]),
         )
         if not report.verified:
             raise VerificationError(f"{image} was signed but does not verify from its registry: {report.reason}")
     finally:
         ledger.close()
     return published
-
-
-class _NoLocal:
-    """An image store with nothing in it: verify as anyone would, from the registry."""
-
-    def get(self, ref: str) -> None:
-        return None
-
-    def all(self) -> list[LocalImage]:
-        return []
-
-    def remove(self, ref: str) -> None:
-        return None

@@ -28,7 +28,7 @@ from goshfile import labels as names
 from goshfile.cosign.store import find_attestations, find_signatures
 from goshfile.errors import EngineError, GoshfileError, InputError, VerificationError
 from goshfile.images import reference
-from goshfile.images.local import ImageArchives, ImageStore
+from goshfile.images.local import ImageArchives, ImageStore, LocalImage
 from goshfile.images.registry import RegistryClient
 from goshfile.keys.keypair import KEY_HEX
 from goshfile.provenance import dsse
@@ -234,6 +234,19 @@ def verify_image(ref: str, options: VerifyOptions, sources: Sources) -> VerifyRe
     )
     trust: Trust | None = ("pinned" if pins else "self-declared") if signer else None
     return VerifyReport(ref, verified, reason, digest, signer, trust, evidence, error)
+
+
+class NoLocalImages:
+    """An image store with nothing in it: verify as anyone would, from the registry (no engine needed)."""
+
+    def get(self, ref: str) -> LocalImage | None:
+        return None
+
+    def all(self) -> list[LocalImage]:
+        return []
+
+    def remove(self, ref: str) -> None:
+        return None
 
 
 def select_images(store: ImageStore, signed: bool = False, label_filters: Iterable[str] = ()) -> list[str]:
