@@ -3,7 +3,7 @@
 Writing is idempotent: a layer already present (same payload and signature, or
 for attestations the same predicate type by the same key) is not added again,
 so signing twice leaves one signature. Reading gathers the ``.sig`` tag's layers
-and, when the registry answers the referrers API, the signature referrers'.
+and the signature referrers' (from the referrers API, or the referrers tag where there is none).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from goshfile.cosign.artifacts import (
     DSSE_ENVELOPE,
@@ -31,9 +32,10 @@ from goshfile.cosign.artifacts import (
     simple_signing_payload,
 )
 from goshfile.images.reference import Reference
-from goshfile.images.registry import MANIFEST_TYPES, RegistryClient
+from goshfile.images.registry import INDEX_TYPES, MANIFEST_TYPES, RegistryClient
 
 Sign = Callable[[bytes], bytes]
+OCI_INDEX = INDEX_TYPES[0]
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Attached:
     manifest_digest: str
     layer_digest: str
     added: bool  # False: the same was already there
-    referrer: str | None = None  # the referrer manifest's digest, when the registry has the referrers API
+    referrer: str | None = None  # the referrer manifest's digest (OCI 1.1 subject)
 
 
 @dataclass(frozen=True)
@@ -105,21 +107,46 @@ def sign_image(
     return Attached(ref.name, tag, manifest_digest, layer.digest, added, referrer)
 
 
-def _refer(client: RegistryClient, ref: Reference, digest: str, payload: bytes, layer: Layer) -> str | None:
-    """Also store the signature as an OCI 1.1 referrer of the image when the registry has the referrers API."""
+def referrers_tag(digest: str) -> str:
+    """``sha256-<hex>``: the OCI 1.1 referrers tag schema, for registries without the referrers API."""
+    return digest.replace(":", "-")
+
+
+def referrer_entries(client: RegistryClient, ref: Reference, digest: str) -> tuple[list[dict[str, Any]], bool]:
+    """The referrers of ``digest`` (from the referrers API, else the referrers tag) and whether the API answered."""
     listed = client.referrers(ref, digest)
-    if listed is None:
-        return None
-    image = client.manifest(ref, digest, (*MANIFEST_TYPES, "application/vnd.oci.image.index.v1+json"))
+    if listed is not None:
+        return listed, True
+    index = client.find_manifest(ref, referrers_tag(digest), (OCI_INDEX,))
+    if index is None:
+        return [], False
+    entries = index.json().get("manifests")
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else [], False
+
+
+def _refer(client: RegistryClient, ref: Reference, digest: str, payload: bytes, layer: Layer) -> str:
+    """Also store the signature as an OCI 1.1 referrer of the image (as ``cosign --registry-referrers-mode=oci-1-1``).
+
+    A registry with the referrers API lists it by itself; for one without (Debian's registry 2.8),
+    the referrer is added to the index under the referrers tag ``sha256-<hex>``, as the OCI
+    distribution spec 1.1 says clients do, so ``oras discover`` finds it there too.
+    """
+    entries, api = referrer_entries(client, ref, digest)
+    image = client.manifest(ref, digest, (*MANIFEST_TYPES, OCI_INDEX))
     subject = {"mediaType": image.media_type or OCI_MANIFEST, "size": len(image.body), "digest": digest}
     config = config_blob([layer])
     body = manifest_body(client_digest(config), len(config), [layer], config_media_type=SIG_ARTIFACT, subject=subject)
     mine = client_digest(body)
-    if any(entry.get("digest") == mine for entry in listed):
+    if any(entry.get("digest") == mine for entry in entries):
         return mine
     client.push_blob(ref, payload)
     client.push_blob(ref, config)
-    return client.push_manifest(ref, mine, body, OCI_MANIFEST)
+    client.push_manifest(ref, mine, body, OCI_MANIFEST)
+    if not api:
+        entry = {"mediaType": OCI_MANIFEST, "digest": mine, "size": len(body), "artifactType": SIG_ARTIFACT}
+        index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [*entries, entry]}
+        client.push_manifest(ref, referrers_tag(digest), json.dumps(index, separators=(",", ":")).encode(), OCI_INDEX)
+    return mine
 
 
 def attach_attestation(
@@ -157,7 +184,7 @@ def find_signatures(client: RegistryClient, ref: Reference, digest: str) -> list
     """Every simple-signing layer stored for ``digest``: the ``.sig`` tag's, then the referrers' (no repeats)."""
     tag = signature_tag(digest)
     candidates = [(f"tag {tag}", layer) for layer in _layers_of(client, ref, tag)]
-    for entry in client.referrers(ref, digest) or []:
+    for entry in referrer_entries(client, ref, digest)[0]:
         if entry.get("artifactType") in (SIG_ARTIFACT, None) and isinstance(entry.get("digest"), str):
             referrer = client.find_manifest(ref, entry["digest"], (OCI_MANIFEST,))
             if referrer is None:

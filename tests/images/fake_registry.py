@@ -186,11 +186,11 @@ def _handler(registry: Registry) -> type[BaseHTTPRequestHandler]:
                 return
             if parts[-2] == "manifests":
                 manifest = json.loads(data)
-                missing = [
-                    d["digest"]
-                    for d in [manifest["config"], *manifest.get("layers", [])]
-                    if d["digest"] not in registry.blobs
-                ]
+                if "manifests" in manifest:  # an index: the manifests it names must be there
+                    missing = [d["digest"] for d in manifest["manifests"] if d["digest"] not in registry.manifests]
+                else:
+                    wanted = [manifest["config"], *manifest.get("layers", [])]
+                    missing = [d["digest"] for d in wanted if d["digest"] not in registry.blobs]
                 if missing:
                     self._send(400, json.dumps({"errors": [{"code": "BLOB_UNKNOWN"}]}).encode(), "application/json")
                     return
