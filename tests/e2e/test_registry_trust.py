@@ -102,6 +102,8 @@ def test_a_signed_build_verifies_with_cosign_and_from_a_fresh_home(
     tags = run([tool("skopeo"), "list-tags", "--tls-verify=false", f"docker://{image.rsplit(':', 1)[0]}"]).output
     hexdigest = digest.removeprefix("sha256:")
     assert f"sha256-{hexdigest}.sig" in tags and f"sha256-{hexdigest}.att" in tags, tags
+    discovered = run([tool("oras"), "discover", "--plain-http", image])  # the OCI 1.1 referrer (referrers tag here)
+    assert discovered.returncode == 0 and "application/vnd.dev.cosign.artifact.sig.v1+json" in discovered.output
 
     # The real cosign accepts the signature and the provenance attestation with the wallet key.
     checked = cosign(builder, "verify", "--key", str(pem), *COSIGN_FLAGS, image)
