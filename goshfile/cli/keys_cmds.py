@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from goshfile.cli.ledger_cmds import key_file_option
+from goshfile.cli.options import key_file_option
 from goshfile.errors import InputError
 from goshfile.keys import default_key_file, find_public, find_signer, write_key_file
 from goshfile.keys.formats import FORMATS, env_lines, import_key, pkcs8_pem, public_pem

@@ -1,4 +1,4 @@
-"""``goshfile verify``: a thin skin over :mod:`goshfile.verify.workflow` (options in, report rendered out)."""
+"""``goshfile verify``: a thin skin over :mod:`goshfile.workflows.verify` (options in, report rendered out)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from goshfile.cli.ledger_cmds import network_option
+from goshfile.cli.options import network_option
 from goshfile.errors import EngineError
 from goshfile.images.content_hash import GOSH_V1, GOSHFILE_V2, content_hash
 from goshfile.images.local import DockerImageStore, ImageArchives
@@ -16,7 +16,7 @@ from goshfile.images.registry import RegistryClient
 from goshfile.ledger import open_ledger
 from goshfile.verify.rebuild import image_tree
 from goshfile.verify.report import PIECES, VerifyReport
-from goshfile.verify.workflow import (
+from goshfile.workflows.verify import (
     REQUIRABLE,
     NoLocalImages,
     Sources,

@@ -37,7 +37,7 @@ def test_export_a_secret_to_a_file_of_mode_0600_and_never_over_one(
     assert main(["keys", "export", "--format", "pkcs8", "-o", str(out)]) == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o600 and import_key(out.read_bytes()) == ALICE
     assert ALICE.reveal_secret() not in capsys.readouterr().err
-    assert main(["keys", "export", "--format", "pkcs8", "-o", str(out)]) == 1
+    assert main(["keys", "export", "--format", "pkcs8", "-o", str(out)]) == 2
     assert "already exists" in capsys.readouterr().err
 
 
@@ -86,5 +86,5 @@ def test_sign_image_records_the_proof_and_a_registry_signature(
     assert main(["verify", "-n", node, "--require", "registry", "--json", image]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["evidence"]["registry"]["details"]["proof"] == address
-    assert main(["sign", "-n", node, "--image", f"{registry.host}/team/app:bob"]) == 1
+    assert main(["sign", "-n", node, "--image", f"{registry.host}/team/app:bob"]) == 2
     assert f"names {BOB.public_hex}, not the signing key" in capsys.readouterr().err

@@ -295,7 +295,7 @@ def test_signatures_go_to_a_private_registry_with_the_users_docker_login(
         assert copied.returncode == 0, copied.output
         node = str(tmp_path / "node")
         denied = goshfile(owner, "sign", "-n", node, "--image", image)
-        assert denied.returncode != 0 and f"docker login {host}" in denied.stderr, denied.stderr
+        assert denied.returncode == 3 and f"docker login {host}" in denied.stderr, denied.stderr
         docker_dir = tmp_path / "owner" / ".docker"
         docker_dir.mkdir()
         auth = base64.b64encode(b"ann:s3cret").decode()

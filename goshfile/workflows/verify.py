@@ -34,11 +34,11 @@ from goshfile.keys.keypair import KEY_HEX
 from goshfile.provenance import dsse
 from goshfile.provenance import store as cache
 from goshfile.verify.provenance import ProvenanceVerdict, provenance_evidence
-from goshfile.verify.rebuild import verify_image_rebuild
 from goshfile.verify.registry_signature import registry_evidence
 from goshfile.verify.report import ErrorInfo, Evidence, Trust, VerifyReport, rfc3339
 from goshfile.verify.signature import ProofLedger, Subject, find_subject
 from goshfile.verify.trust import TrustedSigner, pinned_signers
+from goshfile.workflows.rebuild import verify_image_rebuild
 
 REQUIRABLE = ("ledger", "registry", "provenance")
 SIGNATURES = ("ledger", "content_hash", "registry")

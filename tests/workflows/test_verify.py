@@ -23,7 +23,7 @@ from goshfile.provenance import dsse
 from goshfile.provenance.statement import BuildRecord, encode, statement
 from goshfile.verify.report import PIECES
 from goshfile.verify.trust import add_trusted_signer
-from goshfile.verify.workflow import Sources, VerifyOptions, select_images, verify_image
+from goshfile.workflows.verify import Sources, VerifyOptions, select_images, verify_image
 from tests.images.fake_registry import Registry, serving
 from tests.ledger.helpers import ALICE, BOB, isolate
 

@@ -25,11 +25,14 @@ from goshfile.errors import InputError, VerificationError
 from goshfile.images import reference
 from goshfile.images.registry import RegistryClient
 from goshfile.keys.keypair import KeyPair
+from goshfile.ledger import open_ledger
 from goshfile.ledger.proof import Proof
 from goshfile.ledger.protocol import Ledger
 from goshfile.provenance import dsse, store
 from goshfile.provenance.context import describe_context
 from goshfile.provenance.statement import BuildRecord, encode, statement
+from goshfile.verify.trust import TrustedSigner
+from goshfile.workflows.verify import NoLocalImages, Sources, VerifyOptions, verify_image
 
 
 @dataclass(frozen=True)
@@ -109,10 +112,6 @@ def publish_and_verify(
     ``goshfile_path`` and ``context`` name the goshfile and the context in the provenance
     (default: the request's paths; a build from GOSH names its repository instead).
     """
-    from goshfile.ledger import open_ledger
-    from goshfile.verify.trust import TrustedSigner
-    from goshfile.verify.workflow import NoLocalImages, Sources, VerifyOptions, verify_image
-
     client = RegistryClient()
     remote = client.inspect(reference.parse(image))
     if remote.digest != digest:
