@@ -41,6 +41,7 @@ class Frontend:
         self.definition_vertex = ""
         self.data = b""  # the goshfile's bytes, once read
         self.source_map: SourceMap | None = None
+        self.worker_platform: Platform | None = None  # the engine's own platform, where the secrets probe runs
 
     def read_definition(self) -> str:
         """Fetch the goshfile's text from the client's ``dockerfile`` local."""
@@ -171,6 +172,8 @@ class Frontend:
         """Fail before any step runs when a required secret or ssh agent was not given."""
         needs = {(n.kind, n.id): n.step for n in result.needs}
         state = probe.probe_state(list(needs), self.platform)
+        if state is None and self.worker_platform is not None:  # a target platform the probe has no program for
+            state = probe.probe_state(list(needs), self.worker_platform)
         if state is None:
             return
         try:
@@ -228,6 +231,7 @@ def run(gateway: Gateway, opts: Mapping[str, str], env: Mapping[str, str], log: 
         options = parse_options(opts)
         platform = options.platform or worker_platform(env.get("BUILDKIT_WORKERS")) or Platform("linux", "amd64")
         frontend = Frontend(gateway, options, env.get("BUILDKIT_SESSION_ID", ""), platform)
+        frontend.worker_platform = worker_platform(env.get("BUILDKIT_WORKERS"))
         if options.request is not None:
             gateway.return_result(None, frontend.subrequest(options.request))
             return 0
