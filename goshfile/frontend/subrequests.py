@@ -250,13 +250,21 @@ _RULES = [
 
 
 def lint(text: str, filename: str, data: bytes, build_args: dict[str, str] | None) -> dict[str, bytes]:
-    """Every check of ``goshfile lint``, as BuildKit lint warnings with the goshfile's lines."""
+    """Every check of ``goshfile lint``, as BuildKit lint warnings with the goshfile's lines.
+
+    A problem (what makes ``goshfile lint`` exit 1) sets ``result.statuscode`` to 1, so
+    ``--check`` fails; advice (what ``goshfile lint`` prints as a warning and exits 0 on) is
+    reported without failing.
+    """
     file = SourceFile(filename, data, LANGUAGE)
     warnings: list[dict[str, Any]] = []
+    failing = 0
 
-    def add(rule: str, description: str, detail: str, line: int, column: int) -> None:
+    def add(rule: str, description: str, detail: str, line: int, column: int, *, fails: bool = True) -> None:
+        nonlocal failing
         location = location_json([problem_span(Problem(filename, line, column, "", ""))])
         warnings.append({"ruleName": rule, "description": description, "detail": detail, "location": location})
+        failing += fails
 
     build_error: dict[str, Any] | None = None
     try:
@@ -272,12 +280,20 @@ def lint(text: str, filename: str, data: bytes, build_args: dict[str, str] | Non
             else:
                 add(rule, description, detail, p.line, p.column)
     else:
+        line, column = document.positions.of_key(("args",)) if "args" in document.data else (1, 1)
         for message in loaded.warnings:
-            add("UndeclaredBuildArg", "A build arg was given that the goshfile does not declare.", message, 1, 0)
+            description = "A build arg was given that the goshfile does not declare."
+            add("UndeclaredBuildArg", description, message, line, column, fails=False)
+        if build_args is None:
+            for name, default in loaded.spec.args.items():
+                if default is None:
+                    line, column = document.positions.of_key(("args", name))
+                    detail = f"build arg {name} has no default: a build needs --build-arg {name}=..."
+                    add("RequiredBuildArg", "A build arg without a default.", detail, line, column, fails=False)
     payload: dict[str, Any] = {"warnings": warnings, "sources": [source_info_json(file)]}
     if build_error is not None:
         payload["buildError"] = build_error
-    status = 1 if warnings or build_error else 0
+    status = 1 if failing or build_error else 0
     return _result(payload, lint_text(payload, data), **{"result.statuscode": str(status).encode()})
 
 
