@@ -187,11 +187,15 @@ class Frontend:
             raise MissingSecret(message, need.location.spans if need.location else ()) from None
 
 
+SUBREQUEST_TYPE_URL = "github.com/moby/buildkit/errdefs.Subrequest+json"  # BuildKit's UnsupportedSubrequestError
+
+
 class UnsupportedRequest(InputError):
     """A subrequest this frontend does not answer (buildx then falls back or says so)."""
 
     def __init__(self, request: str) -> None:
         super().__init__(f"unsupported request {request}")
+        self.request = request
 
 
 class MissingSecret(InputError):
@@ -214,6 +218,8 @@ def _created(options: BuildOptions) -> datetime:
 
 def _error_details(frontend: Frontend | None, exc: GoshfileError) -> tuple[Detail, ...]:
     """Source details that make buildx print the goshfile's lines under the error."""
+    if isinstance(exc, UnsupportedRequest):
+        return ((SUBREQUEST_TYPE_URL, json.dumps({"name": exc.request}).encode()),)
     if frontend is None or not frontend.data:
         return ()
     file = SourceFile(frontend.options.filename, frontend.data, "goshfile")

@@ -196,6 +196,10 @@ def test_an_unknown_subrequest_is_refused_by_name(gateway: FakeGateway) -> None:
     status, _ = build(gateway, GOSHFILE, {"requestid": "frontend.convertllb"})
     assert status == 0
     assert gateway.errors[0][1] == "unsupported request frontend.convertllb"
+    # typed as BuildKit's UnsupportedSubrequestError, which buildx recognises
+    assert gateway.error_details == [
+        (("github.com/moby/buildkit/errdefs.Subrequest+json", b'{"name": "frontend.convertllb"}'),)
+    ]
 
 
 def test_buildx_tables_align_like_gos_tabwriter() -> None:
