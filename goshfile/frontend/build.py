@@ -17,6 +17,7 @@ from typing import TextIO
 from goshfile.errors import EngineError, GoshfileError, InputError, SpecError
 from goshfile.frontend import probe, subrequests
 from goshfile.frontend.convert import BaseImage, Conversion, convert
+from goshfile.frontend.fit import fit
 from goshfile.frontend.gateway import UNKNOWN, Detail, Gateway, SolveError
 from goshfile.frontend.options import MAIN_CONTEXT, BuildOptions, parse_options, worker_platform
 from goshfile.frontend.sourcemap import SourceMap, error_source_detail, problem_span
@@ -164,8 +165,9 @@ class Frontend:
         loaded = self.read_goshfile()
         base = self.resolve_base(loaded)
         result = convert(loaded, base, self.options, self.context, self.platform, created, self.source_map)
+        definition = fit(marshal(result.state.output), loaded.document, len(loaded.spec.steps))
         self.check_needs(result)
-        ref = self.gateway.solve(marshal(result.state.output))
+        ref = self.gateway.solve(definition)
         return ref, {CONFIG_KEY: result.config.render(created)}
 
     def check_needs(self, result: Conversion) -> None:
