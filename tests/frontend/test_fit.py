@@ -10,7 +10,7 @@ from goshfile.frontend import fit, subrequests
 from tests.frontend.fake_gateway import FakeGateway
 from tests.frontend.test_build import build
 from tests.frontend.test_subrequests import ask, payload
-from tests.helpers import HEADER
+from tests.helpers import HEADER, load
 
 STEPS = HEADER + "steps:\n" + "".join(f"  - name: s{i}\n    run: {{command: [/bin/true, '{i}']}}\n" for i in range(40))
 
@@ -58,5 +58,7 @@ def test_lint_refuses_what_the_build_would(gateway: FakeGateway, monkeypatch: py
     [warning] = payload(metadata)["warnings"]
     assert warning["ruleName"] == "DefinitionTooLarge" and "at most 4 MiB" in warning["detail"]
     assert metadata["result.statuscode"] == b"1"
-    monkeypatch.setattr(subrequests, "MAX_DEFINITION", lean * 10 // 9 + 10)
+    estimate = subrequests.definition_size(load(STEPS, lint=True), {})
+    assert estimate is not None and abs(estimate - lean) < lean // 5  # close to what the build sends
+    monkeypatch.setattr(subrequests, "MAX_DEFINITION", estimate * 10 // 9 + 10)
     assert payload(ask(FakeGateway(), "frontend.lint", STEPS))["warnings"] == []
