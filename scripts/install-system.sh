@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages goshfile needs, from Debian's own archives only:
 #   Docker Engine (23+) with the buildx plugin, Debian's docker-registry,
-#   debootstrap, busybox-static and bash-static.
+#   debootstrap, busybox-static and bash-static, and Debian's chromium for the
+#   dashboard's browser test (Playwright drives it; it downloads no browser).
 # Bookworm's docker.io (20.10) has no buildx, so trixie is added as a second
 # source at a low pin (100) and only the engine packages are taken from it.
 # The trixie entry is derived from this machine's own Debian source; no mirror
@@ -18,6 +19,7 @@ command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 [ -x /bin/busybox ] || need+=(busybox-static)
 [ -x /bin/bash-static ] || need+=(bash-static)
 command -v git >/dev/null 2>&1 || need+=(git)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
   log "system packages present"

@@ -14,7 +14,7 @@ import traceback
 import click
 
 from goshfile import __version__
-from goshfile.cli import build_cmd, image_cmds, ledger_cmds, node_cmds, spec_cmds, verify_cmds
+from goshfile.cli import build_cmd, image_cmds, ledger_cmds, node_cmds, spec_cmds, ui_cmd, verify_cmds
 from goshfile.errors import GoshfileError, SpecError
 
 EXIT_FAILURE = 1
@@ -62,6 +62,7 @@ ledger_cmds.register(cli)
 node_cmds.register(cli)
 image_cmds.register(cli)
 verify_cmds.register(cli)
+ui_cmd.register(cli)
 
 
 def main(argv: list[str] | None = None) -> int:
