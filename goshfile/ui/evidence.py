@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -107,6 +108,17 @@ def short(key: str) -> str:
     return f"{prefix}{body[:8]}…{body[-4:]}" if len(body) > 16 else key
 
 
+def rfc3339(value: str) -> str:
+    """A time as RFC 3339 UTC with ``Z`` (``2026-12-02T01:36:29Z``); other text as it is."""
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _digest_text(digest: Any) -> str:
     if isinstance(digest, dict):
         return ", ".join(f"{k}:{v}" for k, v in sorted(digest.items()))
@@ -172,17 +184,18 @@ def _ledger_evidence(
         tried = [*subject.digests, *hashes]
         found = any(ledger.get(signer, content) is not None for content in tried)
         hint = "" if hashes else " (content hashes not computed yet)"
-        return Evidence("ledger proof", State.INVALID if found else State.ABSENT, f"{exc}{hint}"), None
+        reason = str(exc).removeprefix(f"{subject.image}: ")  # the page names the image already
+        return Evidence("ledger proof", State.INVALID if found else State.ABSENT, f"{reason}{hint}"), None
     except EngineError as exc:
         return Evidence("ledger proof", State.ERROR, f"could not check: {exc}"), None
+    recorded = rfc3339(verdict.recorded_at)
     rows = (
         ("signed", f"{verdict.kind} {verdict.content}"),
         ("proof address", verdict.address),
-        ("recorded at", verdict.recorded_at),
+        ("recorded at", recorded),
     )
-    return Evidence(
-        "ledger proof", State.VERIFIED, f"a valid proof in the ledger, recorded {verdict.recorded_at}", rows
-    ), verdict
+    why = f"a valid proof in the ledger, recorded {recorded}"
+    return Evidence("ledger proof", State.VERIFIED, why, rows), verdict
 
 
 def _provenance_evidence(

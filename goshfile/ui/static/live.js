@@ -16,6 +16,8 @@
   });
   source.addEventListener("done", function (event) {
     source.close();
+    var hint = document.getElementById("live-hint");
+    if (hint) { hint.textContent = "Finished. This page can be reopened from Jobs while the dashboard runs."; }
     var final = JSON.parse(event.data);
     var state = document.getElementById("state");
     state.textContent = final.state;
