@@ -44,13 +44,14 @@ def ui(listen: str, allow_remote: bool, network: str | None, quiet: bool) -> Non
     """
     try:
         from goshfile.ui.dashboard import Dashboard
-        from goshfile.ui.serve import parse_listen, serve
+        from goshfile.ui.serve import parse_listen, require_allowed, serve
         from goshfile.ui.wiring import default_services
     except ImportError as exc:  # the web extra is not installed
         raise click.ClickException(
             f"the dashboard needs goshfile's ui extra: pip install 'goshfile[ui]' ({exc})"
         ) from exc
     where = parse_listen(listen)
+    require_allowed(where, allow_remote)  # before touching the engine
     dashboard = Dashboard(default_services(network))
     if not quiet:
         handler = logging.StreamHandler()

@@ -59,6 +59,15 @@ def parse_listen(text: str) -> Listen:
     return Listen(host, int(port))
 
 
+def require_allowed(listen: Listen, allow_remote: bool) -> None:
+    """Raise :class:`InputError` for a non-loopback address unless remote use is allowed."""
+    if not listen.loopback and not allow_remote:
+        raise InputError(
+            f"--listen {listen.host}: not a loopback address; anyone who reaches it could use the dashboard "
+            "(rebuild images, trust signers) over plain HTTP: add --allow-remote if that is what you want"
+        )
+
+
 def bind(listen: Listen) -> socket.socket:
     """A listening socket on ``listen``."""
     family = socket.AF_INET6 if ":" in listen.host else socket.AF_INET
@@ -77,11 +86,7 @@ def bind(listen: Listen) -> socket.socket:
 
 def serve(dashboard: Dashboard, listen: Listen, allow_remote: bool, announce: Callable[[str], None]) -> None:
     """Serve ``dashboard`` until interrupted; ``announce`` gets the one start-up URL (with the token)."""
-    if not listen.loopback and not allow_remote:
-        raise InputError(
-            f"--listen {listen.host}: not a loopback address; anyone who reaches it could use the dashboard "
-            "(rebuild images, trust signers) over plain HTTP: add --allow-remote if that is what you want"
-        )
+    require_allowed(listen, allow_remote)
     sock = bind(listen)
     port = sock.getsockname()[1]
     token = new_token()
