@@ -46,6 +46,12 @@ steps:
   - name: write
     run: {command: [/usr/local/bin/bash, -c, "echo local > /local.txt"]}
 """
+NETTED = """apiVersion: 1
+image: bash:latest
+steps:
+  - name: with network
+    run: {command: [/usr/local/bin/bash, -c, "echo netted > /netted.txt"], network: default}
+"""
 APP = """apiVersion: 1
 image: bash:latest
 steps:
@@ -109,6 +115,11 @@ def test_the_dashboard_shows_statuses_and_validates_in_a_real_browser(
     (ctx / "goshfile.yaml").write_text(LOCAL)
     unsigned = images.name("ui-unsigned")
     assert main(["build", str(ctx), "-t", unsigned, *FRONTEND]) == 0
+    netted_ctx = tmp_path / "netted"
+    netted_ctx.mkdir()
+    (netted_ctx / "goshfile.yaml").write_text(NETTED)
+    netted = images.name("ui-netted", registry)
+    assert main(["build", str(netted_ctx), "-t", netted, "--push", "--sign", *FRONTEND]) == 0
     hostile = images.name("ui-hostile")
     labelled = run(
         ["docker", "buildx", "build", "--load", "-q", "-t", hostile, "--label", f"note={HOSTILE}",
@@ -134,14 +145,16 @@ def test_the_dashboard_shows_statuses_and_validates_in_a_real_browser(
             page.goto(ui.url)
             assert "token=" not in page.url  # traded for a cookie
             rows = {name: page.locator("tr", has=page.get_by_role("link", name=name, exact=True)) for name in
-                    (signed, unsigned, hostile)}  # fmt: skip
+                    (signed, unsigned, hostile, netted)}  # fmt: skip
             expect(rows[signed].locator("[data-status]")).to_have_text("verified")
+            expect(rows[netted].locator("[data-status]")).to_have_text("warning")
+            expect(rows[netted]).to_contain_text("not hermetic")
             expect(rows[unsigned].locator("[data-status]")).to_have_text("unsigned")
             expect(rows[hostile].locator("[data-status]")).to_have_text("failing")
             expect(rows[signed]).to_contain_text("self-declared")
             page.screenshot(path=str(out / "dashboard.png"), full_page=True)
 
-            page.get_by_role("link", name="failing").first.click()
+            page.get_by_role("link", name=re.compile(r"^failing \d+$")).click()
             expect(page.get_by_role("link", name=hostile, exact=True)).to_be_visible()
             expect(page.get_by_role("link", name=unsigned, exact=True)).to_have_count(0)
 
@@ -169,6 +182,19 @@ def test_the_dashboard_shows_statuses_and_validates_in_a_real_browser(
             expect(page.locator("#verdict")).to_have_text("reproduced bit for bit")
 
             assert page.evaluate("document.querySelectorAll('img').length") == 0
+
+            # Without JavaScript: the same pages, filters and the finished job, rendered by the server.
+            plain = browser.new_context(java_script_enabled=False).new_page()
+            plain.goto(ui.url)
+            expect(plain.locator("tr", has=plain.get_by_role("link", name=signed, exact=True))).to_contain_text(
+                "verified"
+            )
+            plain.get_by_role("link", name=re.compile(r"^unsigned \d+$")).click()
+            expect(plain.get_by_role("link", name=unsigned, exact=True)).to_be_visible()
+            expect(plain.get_by_role("link", name=signed, exact=True)).to_have_count(0)
+            plain.goto(job_page)
+            expect(plain.locator("#verdict")).to_have_text("reproduced bit for bit")
+            expect(plain.locator("#log")).to_contain_text("[2/2] run")
             browser.close()
     finally:
         ui.stop()

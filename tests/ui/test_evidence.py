@@ -38,7 +38,7 @@ def test_an_unreachable_ledger_is_could_not_check_not_failing(world: World) -> N
             raise EngineError("cannot reach the node at http://127.0.0.1:9")
 
     subject = Subject("r/app:1", {"WALLET_PUBLIC": world.key.public_hex}, (DIGEST,), True)
-    found = assess(subject, Down(), [])  # type: ignore[arg-type]
+    found = assess(subject, Down(), [])
     assert found.status is Status.ERROR and "could not check: cannot reach the node" in found.headline
 
 
