@@ -29,7 +29,7 @@ MAX_TAGS = 200
 def registry_tags(repository: str, timeout: float = 15) -> list[str]:
     """The tags of ``repository`` (``registry/name``), sorted; at most :data:`MAX_TAGS`."""
     ref = reference.parse(repository)
-    if ref.tag or ref.digest:
+    if "@" in repository or ":" in repository.rsplit("/", 1)[-1]:
         raise InputError(f"{repository!r}: give a repository without a tag or digest")
     domain = "registry-1.docker.io" if ref.domain == "docker.io" else ref.domain
     scheme = "http" if _LOOPBACK.match(domain) else "https"

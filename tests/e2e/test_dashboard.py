@@ -17,6 +17,7 @@ import sys
 import threading
 from pathlib import Path
 from typing import IO
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Dialog, expect, sync_playwright
@@ -132,6 +133,7 @@ def test_the_dashboard_shows_statuses_and_validates_in_a_real_browser(
     out.mkdir()
     ui = Dashboard()
     dialogs: list[str] = []
+    pages: list[str] = []  # the HTML the browser was given, to look for secrets in
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -182,6 +184,7 @@ def test_the_dashboard_shows_statuses_and_validates_in_a_real_browser(
             expect(page.locator("#verdict")).to_have_text("reproduced bit for bit")
 
             assert page.evaluate("document.querySelectorAll('img').length") == 0
+            pages.append(page.content())
 
             # Without JavaScript: the same pages, filters and the finished job, rendered by the server.
             plain = browser.new_context(java_script_enabled=False).new_page()
@@ -195,6 +198,26 @@ def test_the_dashboard_shows_statuses_and_validates_in_a_real_browser(
             plain.goto(job_page)
             expect(plain.locator("#verdict")).to_have_text("reproduced bit for bit")
             expect(plain.locator("#log")).to_contain_text("[2/2] run")
+            pages.append(plain.content())
+
+            # Trust the signer: a POST form; the image is then verified as trusted.
+            page.goto(ui.base + "/image?ref=" + quote(signed, safe=""))
+            page.get_by_label("Name").fill("e2e builder")
+            page.get_by_role("button", name="Trust this signer").click()
+            expect(page.locator(".verdict")).to_contain_text("(trusted: e2e builder)")
+            assert (tmp_path / "home" / "goshfile" / "trusted-signers").read_text() == f"{key.public_hex} e2e builder\n"
+            pages.append(page.content())
+
+            # A registry repository's tags, on request: the copy in the registry, verified too.
+            page.goto(ui.base + "/")
+            page.get_by_label("Registry repository").fill(signed.rsplit(":", 1)[0])
+            page.get_by_role("button", name="Show").click()
+            both = page.locator("tr", has=page.get_by_role("link", name=signed, exact=True))
+            expect(both).to_have_count(2)  # the local image and its registry copy (older runs' tags are listed too)
+            remote = both.filter(has=page.locator("td", has_text=re.compile(r"^registry$")))
+            expect(remote).to_have_count(1)
+            expect(remote.locator("[data-status]")).to_have_text("verified")
+            pages.append(page.content())
             browser.close()
     finally:
         ui.stop()
@@ -202,6 +225,7 @@ def test_the_dashboard_shows_statuses_and_validates_in_a_real_browser(
     log = "".join(ui.log)
     assert "GET / 200" in log and ui.token not in log
     assert key.reveal_secret() not in log
+    assert pages and not [p for p in pages if key.reveal_secret() in p or ui.token in p]
     for name in ("dashboard.png", "image.png", "validation.png"):
         assert (out / name).stat().st_size > 10_000
     if os.environ.get("GOSHFILE_SCREENSHOTS"):
