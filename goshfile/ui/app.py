@@ -59,7 +59,8 @@ def create_app(dashboard: Dashboard, access: Access) -> Starlette:
     templates = _templates()
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
-        return templates.TemplateResponse(request, name, {"csrf": access.csrf, **context}, status_code=status)
+        context = {"csrf": access.csrf, "base": _base(request), **context}
+        return templates.TemplateResponse(request, name, context, status_code=status)
 
     def problem(request: Request, exc: GoshfileError) -> Response:
         status = 400 if isinstance(exc, InputError) else 502 if isinstance(exc, EngineError) else 409
@@ -85,7 +86,7 @@ def create_app(dashboard: Dashboard, access: Access) -> Starlette:
     def image(request: Request) -> Response:
         ref = request.query_params.get("ref", "")
         if not ref:
-            return RedirectResponse("/", status_code=303)
+            return RedirectResponse(_base(request) + "/", status_code=303)
         try:
             found = dashboard.image(ref)
         except GoshfileError as exc:
@@ -101,14 +102,14 @@ def create_app(dashboard: Dashboard, access: Access) -> Starlette:
         try:
             if what == "validate":
                 job = await run_in_threadpool(dashboard.start_validation, ref)
-                return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+                return RedirectResponse(f"{_base(request)}/jobs/{job.id}", status_code=303)
             if what == "hashes":
                 job = await run_in_threadpool(dashboard.start_hashes, ref)
-                return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+                return RedirectResponse(f"{_base(request)}/jobs/{job.id}", status_code=303)
             if what == "trust":
                 _signer, new = await run_in_threadpool(dashboard.trust, ref, form.get("name", ""))
                 done = "added" if new else "already"
-                return RedirectResponse(f"/image?{_query(ref=ref, trusted=done)}", status_code=303)
+                return RedirectResponse(f"{_base(request)}/image?{_query(ref=ref, trusted=done)}", status_code=303)
         except GoshfileError as exc:
             return problem(request, exc)
         return refusal(404, "goshfile ui: no such action")
@@ -144,6 +145,11 @@ def create_app(dashboard: Dashboard, access: Access) -> Starlette:
     app.add_middleware(AccessMiddleware, access=access)
     app.state.dashboard = dashboard
     return app
+
+
+def _base(request: Request) -> str:
+    """The path the app is mounted at ("" at the root), for links and redirects."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
 
 
 def _int(text: str) -> int:

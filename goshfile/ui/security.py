@@ -116,7 +116,7 @@ class AccessMiddleware:
         if self.access.allowed_hosts and _host(scope) not in self.access.allowed_hosts:
             await refusal(421, "goshfile ui: unexpected Host header")(scope, receive, send_logged)
             return
-        if path.startswith(PUBLIC_PREFIXES):
+        if path.removeprefix(str(scope.get("root_path", ""))).startswith(PUBLIC_PREFIXES):
             await self.app(scope, receive, send_logged)
             return
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)

@@ -174,6 +174,8 @@ def test_the_dashboard_shows_statuses_and_validates_in_a_real_browser(
 
             page.get_by_role("button", name="Validate").click()
             assert re.search(r"/jobs/[0-9a-f]+$", page.url), page.url
+            # rendered while the rebuild runs: what follows arrives over server-sent events, with no reload
+            assert page.locator("#log").get_attribute("data-running") == "yes"
             expect(page.locator("#verdict")).to_contain_text("reproduced", timeout=600_000)
             expect(page.locator("#verdict")).to_have_text("reproduced bit for bit")
             expect(page.locator("#log")).to_contain_text("[2/2] run")  # the build's steps, live

@@ -9,9 +9,16 @@ import re
 import time
 
 import pytest
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Mount, Route
+from starlette.testclient import TestClient
 
 from goshfile.images.registry import RemoteImage
+from goshfile.ui.app import create_app
+from goshfile.ui.dashboard import Dashboard
 from goshfile.ui.jobs import Job, JobState
+from goshfile.ui.security import Access
 from tests.ui.fakes import HOSTILE, TOKEN, World, csrf
 
 ROW = re.compile(r'data-status="([^"]+)".*?<a href="/image\?ref=[^"]*">([^<]*)</a>', re.S)
@@ -250,3 +257,22 @@ def test_an_unknown_image_is_a_clear_problem_page(world: World) -> None:
     client, _ = world.client()
     missing = client.get("/image", params={"ref": f"local/{HOSTILE}"})
     assert missing.status_code == 400 and HOSTILE not in missing.text
+
+
+def test_the_app_mounts_under_a_prefix_beside_another_app(world: World) -> None:
+    world.signed("127.0.0.1:5000/team/good:1", {"GOSH_ADDRESS": "gosh://x", "GOSH_COMMIT_HASH": "c" * 40})
+    ui = create_app(Dashboard(world.services()), Access(TOKEN))
+    outer = Starlette(routes=[Route("/v1/head", lambda _: PlainTextResponse("node")), Mount("/ui", app=ui)])
+    client = TestClient(outer)
+    assert client.get("/v1/head").text == "node"  # the other app needs no dashboard token
+    assert client.get("/ui/").status_code == 403
+    first = client.get("/ui/", params={"token": TOKEN}, follow_redirects=False)
+    assert first.headers["location"] == "/ui/"
+    page = client.get("/ui/").text
+    assert 'href="/ui/image?ref=127.0.0.1%3A5000%2Fteam%2Fgood%3A1"' in page
+    assert 'href="/ui/static/style.css"' in page
+    assert client.get("/ui/static/style.css").status_code == 200
+    started = client.post(
+        "/ui/image/validate", data={"ref": "127.0.0.1:5000/team/good:1", "csrf": csrf()}, follow_redirects=False
+    )
+    assert started.status_code == 303 and started.headers["location"].startswith("/ui/jobs/")
