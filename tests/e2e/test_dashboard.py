@@ -129,6 +129,13 @@ def test_the_dashboard_shows_statuses_and_validates_in_a_real_browser(
     )  # fmt: skip
     assert labelled.returncode == 0, labelled.output
 
+    altered = images.name("ui-altered")  # the signed image with one file changed, labels kept
+    container = f"goshfile-e2e-ui-{os.getpid()}"
+    changed = run(["docker", "run", "--name", container, signed, "/usr/local/bin/bash", "-c", "echo x > /app/out.txt"])
+    assert changed.returncode == 0, changed.output
+    assert run(["docker", "commit", container, altered]).returncode == 0
+    run(["docker", "rm", "-f", container])
+
     out = tmp_path / "screenshots"
     out.mkdir()
     ui = Dashboard()
@@ -201,6 +208,16 @@ def test_the_dashboard_shows_statuses_and_validates_in_a_real_browser(
             expect(plain.locator("#verdict")).to_have_text("reproduced bit for bit")
             expect(plain.locator("#log")).to_contain_text("[2/2] run")
             pages.append(plain.content())
+
+            # An altered copy does not reproduce, and its page names the path.
+            page.goto(ui.base + "/image?ref=" + quote(altered, safe=""))
+            page.get_by_role("button", name="Validate").click()
+            expect(page.locator("#verdict")).to_contain_text("not reproduced", timeout=600_000)
+            expect(page.locator("#details")).to_contain_text("/app/out.txt:")
+            expect(page.locator("#state")).to_have_text("failed")
+            page.goto(ui.base + "/jobs")
+            expect(page.locator("table.images tbody tr")).to_have_count(2)  # both validations, each with its page
+            pages.append(page.content())
 
             # Trust the signer: a POST form; the image is then verified as trusted.
             page.goto(ui.base + "/image?ref=" + quote(signed, safe=""))
