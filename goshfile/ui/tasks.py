@@ -1,9 +1,9 @@
 """The dashboard's long jobs: rebuild-and-compare (``verify --rebuild``) and content hashes, with progress.
 
-The rebuild is the library's (:func:`goshfile.engine.plan.plan_build` and
-:func:`goshfile.engine.pipeline.build_image` from the image's GOSH commit, then
-:func:`goshfile.verify.rebuild.differences`), run with a builder that streams
-BuildKit's plain progress (step names, layer work) line by line to the page.
+The rebuild is the library's (:func:`goshfile.workflows.rebuild.rebuild_from_labels`
+from the image's GOSH commit, then :func:`goshfile.verify.rebuild.differences`), run
+with a builder that streams BuildKit's plain progress (step names, layer work) line by
+line to the page.
 """
 
 from __future__ import annotations
@@ -12,22 +12,19 @@ import json
 import shutil
 import subprocess
 import tempfile
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from goshfile import labels as names
 from goshfile.engine.buildx import BuildRequest, BuildResult, BuildxBuilder
-from goshfile.engine.pipeline import build_image
-from goshfile.engine.plan import plan_build
-from goshfile.errors import EngineError, InputError
+from goshfile.errors import EngineError
 from goshfile.images.content_hash import ALGORITHMS, GOSHFILE_V2, content_hash, image_layers
 from goshfile.images.local import ImageArchives
 from goshfile.images.tree import Tree
-from goshfile.spec.pins import PIN_PREFIX
 from goshfile.ui.evidence import Assessment
 from goshfile.ui.jobs import Outcome, Progress
-from goshfile.verify.rebuild import SHOWN, differences
+from goshfile.verify.rebuild import SHOWN, differences, untag
+from goshfile.workflows.rebuild import rebuild_from_labels
 
 REPRODUCED = "reproduced bit for bit"
 
@@ -79,25 +76,10 @@ def merged_tree(image: str, progress: Progress) -> Tree:
 
 def rebuild(image: Assessment, store: ImageArchives, progress: Progress) -> str:
     """Rebuild ``image`` from its GOSH_ADDRESS at GOSH_COMMIT_HASH with no cache; return the rebuilt tag."""
-    labels = image.labels
-    url, commit = labels.get(names.GOSH_ADDRESS), labels.get(names.GOSH_COMMIT_HASH)
-    if not url or not commit:
-        raise InputError(f"{image.name}: no GOSH_ADDRESS and GOSH_COMMIT_HASH labels: nothing to rebuild from")
-    tag = f"goshfile-rebuild/{uuid.uuid4().hex[:12]}:check"
-    args = {k: v for k, v in (image.build_args or {}).items() if not k.startswith(PIN_PREFIX)}
-    request = BuildRequest(
-        context=Path("."),
-        file=Path(labels.get(names.GOSH_GOSHFILE) or "goshfile.yaml"),
-        tags=(tag,),
-        build_args=args,
-        labels={k: v for k, v in labels.items() if k == names.WALLET_PUBLIC and "wallet_public" not in args},
-        no_cache=True,
-    )
-    progress(f"fetching {url} at {commit}")
-    plan = plan_build(request, gosh_context=url, commit=commit)
-    progress("building with no cache")
-    build_image(plan.request, StreamingBuildx(progress), store, {}, progress=progress)
-    return tag
+    url, commit = image.labels.get(names.GOSH_ADDRESS), image.labels.get(names.GOSH_COMMIT_HASH)
+    progress(f"rebuilding from {url} at {commit} with no cache")
+    builder = StreamingBuildx(progress)
+    return rebuild_from_labels(image.name, image.labels, store, image.build_args, builder=builder, progress=progress)
 
 
 def validate(image: Assessment, store: ImageArchives, progress: Progress) -> Outcome:
@@ -113,7 +95,7 @@ def validate(image: Assessment, store: ImageArchives, progress: Progress) -> Out
         again = store.get(tag)
         same_id = bool(image.image_id and again and again.image_id == image.image_id)
     finally:
-        _untag(store, tag, keep)
+        untag(store, tag, keep)
     found = differences(original, rebuilt)
     if found:
         more = (f"(and {len(found) - SHOWN} more)",) if len(found) > SHOWN else ()
@@ -122,13 +104,6 @@ def validate(image: Assessment, store: ImageArchives, progress: Progress) -> Out
     if same_id:
         return Outcome(REPRODUCED, (f"the same image ID {image.image_id}", f"content {digest}"))
     return Outcome("reproduced: every file and mode (the image IDs differ)", (f"content {digest}",))
-
-
-def _untag(store: ImageArchives, tag: str, keep: str | None) -> None:
-    now = store.get(tag)
-    if now is not None and now.image_id == keep and not set(now.tags) - {tag}:
-        return  # the rebuild is the very image checked and nothing else names it: keep the name
-    store.remove(tag)
 
 
 def hashes(image: str, progress: Progress, save: Callable[[list[str]], None]) -> Outcome:
