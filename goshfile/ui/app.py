@@ -32,6 +32,7 @@ from goshfile.ui.jobs import Job, JobState
 from goshfile.ui.security import CSRF_FIELD, Access, AccessMiddleware, refusal
 
 HERE = Path(__file__).parent
+NOTICES = {"added": "The signer is now in your trusted signers.", "already": "The signer was trusted already."}
 BADGES = {
     Status.VERIFIED: "ok",
     Status.WARNING: "warn",
@@ -92,7 +93,9 @@ def create_app(dashboard: Dashboard, access: Access) -> Starlette:
         except GoshfileError as exc:
             return problem(request, exc)
         jobs = dashboard.jobs.for_image(ref)
-        return page(request, "image.html", image=found, jobs=jobs, hashes=dashboard.hashes_of(found.image_id))
+        notice = NOTICES.get(request.query_params.get("trusted", ""), "")
+        hashes = dashboard.hashes_of(found.image_id)
+        return page(request, "image.html", image=found, jobs=jobs, hashes=hashes, notice=notice)
 
     async def action(request: Request) -> Response:
         form = await checked_form(request)

@@ -179,6 +179,9 @@ def test_trust_adds_the_signer_and_the_image_is_then_verified_as_trusted(world: 
     assert done.status_code == 200
     assert [(t.public, t.name) for t in world.trust.signers()] == [(world.key.public_hex, "build bot 1")]
     assert "verified by" in done.text and "trusted: build bot 1" in html.unescape(done.text)
+    assert "The signer is now in your trusted signers." in done.text
+    again = client.post("/image/trust", data=form)
+    assert "The signer was trusted already." in again.text and len(world.trust.signers()) == 1
     after = statuses(client.get("/").text)
     assert after["127.0.0.1:5000/team/good:1"] == "verified"
     assert after["127.0.0.1:5000/team/other:1"] == "failing"  # a signer is pinned now, and not this one
