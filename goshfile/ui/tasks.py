@@ -15,7 +15,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from goshfile import labels as names
 from goshfile.engine.buildx import BuildRequest, BuildResult, BuildxBuilder
 from goshfile.errors import EngineError
 from goshfile.images.content_hash import ALGORITHMS, GOSHFILE_V2, content_hash, image_layers
@@ -76,10 +75,8 @@ def merged_tree(image: str, progress: Progress) -> Tree:
 
 def rebuild(image: Assessment, store: ImageArchives, progress: Progress) -> str:
     """Rebuild ``image`` from its GOSH_ADDRESS at GOSH_COMMIT_HASH with no cache; return the rebuilt tag."""
-    url, commit = image.labels.get(names.GOSH_ADDRESS), image.labels.get(names.GOSH_COMMIT_HASH)
-    progress(f"rebuilding from {url} at {commit} with no cache")
     builder = StreamingBuildx(progress)
-    return rebuild_from_labels(image.name, image.labels, store, image.build_args, builder=builder, progress=progress)
+    return rebuild_from_labels(image.name, image.labels, store, image.build_args, progress=progress, builder=builder)
 
 
 def validate(image: Assessment, store: ImageArchives, progress: Progress) -> Outcome:
