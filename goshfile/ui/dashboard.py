@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from goshfile.errors import EngineError, InputError
-from goshfile.images.local import ImageArchives, LocalImage
+from goshfile.images.local import ImageArchives, ImageStore, LocalImage
 from goshfile.images.registry import RegistryClient
 from goshfile.ui.evidence import FILTERS, Assessment, assess
 from goshfile.ui.jobs import Job, Jobs, Outcome, Progress
 from goshfile.ui.trust import TrustedSigners
 from goshfile.verify.signature import ProofLedger, Subject, find_subject
+from goshfile.verify.trust import TrustedSigner
+from goshfile.workflows.verify import NoLocalImages, Sources
 
 
 class ClosableLedger(ProofLedger, Protocol):
@@ -35,7 +37,7 @@ class Services:
     images: ImageArchives
     open_ledger: Callable[[], ClosableLedger]
     trust: TrustedSigners
-    registry: RegistryClient | None  # for images not in the engine; None: local images only
+    registry: RegistryClient  # signatures and attestations, and images not in the engine
     list_tags: Callable[[str], list[str]]
     validate: Callable[[Assessment, Progress], Outcome]
     hashes: Callable[[str, Progress, Callable[[list[str]], None]], Outcome]
@@ -64,10 +66,14 @@ class Dashboard:
         self._hashes: dict[str, list[str]] = {}  # image ID -> content hashes
         self._lock = threading.Lock()
 
-    def _assess(self, subject: Subject, ledger: ProofLedger, tags: tuple[str, ...] = ()) -> Assessment:
+    def _assess(
+        self, subject: Subject, ledger: ProofLedger, tags: tuple[str, ...] = (), store: ImageStore | None = None
+    ) -> Assessment:
         with self._lock:
             hashes = list(self._hashes.get(subject.image_id, ()))
-        return assess(subject, ledger, self.services.trust.signers(), hashes, tags)
+        pins = [TrustedSigner(t.public, t.name or None, "dashboard") for t in self.services.trust.signers()]
+        sources = Sources(store or self.services.images, self.services.registry, ledger, pins=pins)
+        return assess(subject, sources, hashes, tags)
 
     def listing(self, show: str = "all", query: str = "", repository: str = "") -> Listing:
         """Every local image (and the tags of ``repository``), filtered by status and ``query``."""
@@ -92,13 +98,11 @@ class Dashboard:
         return Listing(shown, counts, len(found), registry_error)
 
     def _registry_images(self, repository: str, ledger: ProofLedger) -> list[Assessment]:
-        if self.services.registry is None:
-            raise EngineError("no registry client configured")
         out = []
         for tag in self.services.list_tags(repository):
             ref = f"{repository}:{tag}"
-            subject = find_subject(ref, _NoLocal(), self.services.registry)
-            out.append(self._assess(subject, ledger, (ref,)))
+            subject = find_subject(ref, NoLocalImages(), self.services.registry)
+            out.append(self._assess(subject, ledger, (ref,), NoLocalImages()))
         return out
 
     def image(self, ref: str) -> Assessment:
@@ -139,16 +143,3 @@ class Dashboard:
         if not image.signer:
             raise InputError(f"{ref}: no WALLET_PUBLIC label: there is no signer to trust")
         return image.signer, self.services.trust.add(image.signer, name)
-
-
-class _NoLocal:
-    """An image store with nothing in it: registry listings are about the registry's copies."""
-
-    def get(self, ref: str) -> LocalImage | None:
-        return None
-
-    def all(self) -> list[LocalImage]:
-        return []
-
-    def remove(self, ref: str) -> None:
-        return None

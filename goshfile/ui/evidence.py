@@ -1,29 +1,27 @@
 """The dashboard's one adapter to the library's verification: an image in, typed evidence out.
 
-Every page shows :class:`Assessment` values; only this module calls
-:mod:`goshfile.verify`. Each piece of evidence (the ``WALLET_PUBLIC`` signer,
-the ledger proof, the registry signature, the provenance) has its own
-:class:`State` and reason, and the image's :class:`Status` is derived from
-them here, in one place. When the library returns a per-evidence report of
-its own (issue 15), :func:`assess` is the function to switch over.
+Every page shows :class:`Assessment` values; only this module asks the library
+(:func:`goshfile.workflows.verify.verify_image`, the check ``goshfile verify`` runs)
+and turns its :class:`~goshfile.verify.report.VerifyReport` into rows: each piece
+of evidence (the ``WALLET_PUBLIC`` signer, the ledger proof, the content-hash
+proof, the registry signature, the provenance) with its own :class:`State` and
+reason, and the image's :class:`Status` (badge) derived from them in one place.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from goshfile import labels as names
-from goshfile.errors import EngineError, InputError, VerificationError
-from goshfile.keys.keypair import parse_public
-from goshfile.provenance import store as provenance_store
 from goshfile.ui.trust import Trusted
-from goshfile.verify.provenance import ProvenanceVerdict, verify_provenance
-from goshfile.verify.signature import ProofLedger, Subject, Verdict, verify_subject
+from goshfile.verify.report import Evidence as ReportEvidence
+from goshfile.verify.signature import Subject
+from goshfile.workflows.verify import Sources, VerifyOptions, verify_image
 
 Rows = tuple[tuple[str, str], ...]
 
@@ -175,63 +173,59 @@ def gosh_rows(labels: dict[str, str]) -> Rows:
     return tuple(rows)
 
 
-def _ledger_evidence(
-    subject: Subject, signer: str, ledger: ProofLedger, hashes: Sequence[str]
-) -> tuple[Evidence, Verdict | None]:
-    try:
-        verdict = verify_subject(subject, ledger, lambda _image: list(hashes))
-    except VerificationError as exc:
-        tried = [*subject.digests, *hashes]
-        found = any(ledger.get(signer, content) is not None for content in tried)
-        hint = "" if hashes else " (content hashes not computed yet)"
-        reason = str(exc).removeprefix(f"{subject.image}: ")  # the page names the image already
-        return Evidence("ledger proof", State.INVALID if found else State.ABSENT, f"{reason}{hint}"), None
-    except EngineError as exc:
-        return Evidence("ledger proof", State.ERROR, f"could not check: {exc}"), None
-    recorded = rfc3339(verdict.recorded_at)
-    rows = (
-        ("signed", f"{verdict.kind} {verdict.content}"),
-        ("proof address", verdict.address),
-        ("recorded at", recorded),
+PIECE_NAMES = {
+    "label": "signer",
+    "ledger": "ledger proof",
+    "content_hash": "content hash proof",
+    "registry": "registry signature",
+    "provenance": "provenance",
+}
+STATES = {
+    "verified": State.VERIFIED,
+    "absent": State.ABSENT,
+    "invalid": State.INVALID,
+    "error": State.ERROR,
+    "not-checked": State.NOT_CHECKED,
+}
+HIDDEN = {"statement", "summary", "error"}  # shown elsewhere (provenance table) or as the reason
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_text(v)}" for k, v in sorted(value.items()))
+    if isinstance(value, list | tuple):
+        return "; ".join(_text(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _piece(name: str, found: ReportEvidence) -> Evidence:
+    """One piece of the library's report as the page shows it: rows of text, never reprs."""
+    state = STATES.get(found.status, State.NOT_CHECKED)
+    if name == "label" and state is State.VERIFIED and not found.details.get("pinned_in"):
+        state = State.SELF_DECLARED
+    reason = found.reason or ("trusted" if name == "label" and state is State.VERIFIED else str(state))
+    rows = tuple(
+        (key.replace("_", " "), rfc3339(_text(value)) if key.endswith("_at") else _text(value))
+        for key, value in found.details.items()
+        if key not in HIDDEN and value not in (None, "")
     )
-    why = f"a valid proof in the ledger, recorded {recorded}"
-    return Evidence("ledger proof", State.VERIFIED, why, rows), verdict
-
-
-def _provenance_evidence(
-    verdict: Verdict | None, ledger: ProofLedger, check: Callable[[str, str, ProofLedger], ProvenanceVerdict]
-) -> tuple[Evidence, ProvenanceVerdict | None]:
-    if verdict is None or verdict.kind != "registry digest":
-        why = "needs a verified ledger proof of the image's registry digest"
-        return Evidence("provenance", State.NOT_CHECKED, why), None
-    if provenance_store.load(verdict.content) is None:
-        return Evidence("provenance", State.ABSENT, f"no provenance recorded for {verdict.content}"), None
-    try:
-        checked = check(verdict.content, verdict.signer, ledger)
-    except VerificationError as exc:
-        return Evidence("provenance", State.INVALID, str(exc)), None
-    except EngineError as exc:
-        return Evidence("provenance", State.ERROR, f"could not check: {exc}"), None
-    return Evidence("provenance", State.VERIFIED, "signed by the same key, recorded in the ledger"), checked
+    return Evidence(PIECE_NAMES.get(name, name), state, reason, rows)
 
 
 def assess(
     subject: Subject,
-    ledger: ProofLedger,
-    trusted: Sequence[Trusted],
+    sources: Sources,
     hashes: Sequence[str] = (),
     tags: Sequence[str] = (),
-    check_provenance: Callable[[str, str, ProofLedger], ProvenanceVerdict] = verify_provenance,
 ) -> Assessment:
-    """The evidence for ``subject`` and the badge it earns.
+    """The evidence for ``subject`` (found in ``sources.store``, else its registry) and the badge it earns.
 
-    ``hashes`` are the image's content hashes when they have been computed (they
-    are slow: the dashboard computes them on request); ``trusted`` pins signers:
-    when it is not empty, a key outside it fails.
+    This calls the library's :func:`goshfile.workflows.verify.verify_image`, the same
+    check as ``goshfile verify``, with the content hashes when they have been computed
+    (slow: the dashboard computes them on request). An image that names no signer is
+    unsigned without asking the ledger or the registry.
     """
     labels = subject.labels
-    registry = Evidence("registry signature", State.NOT_CHECKED, "this goshfile does not read registry signatures yet")
-    label = labels.get(names.WALLET_PUBLIC)
     unsigned = Assessment(
         name=subject.image,
         image_id=subject.image_id,
@@ -242,73 +236,61 @@ def assess(
         headline="unsigned: no signer named",
         signer=None,
         trusted=None,
-        evidence=(
-            Evidence("signer", State.ABSENT, f"no {names.WALLET_PUBLIC} label: nobody vouches for this image"),
-            Evidence("ledger proof", State.NOT_CHECKED, "no signer named"),
-            registry,
-        ),
+        evidence=(Evidence("signer", State.ABSENT, f"no {names.WALLET_PUBLIC} label: nobody vouches for this image"),),
         gosh=gosh_rows(labels),
         tags=tuple(tags),
     )
-    if not label:
+    if not labels.get(names.WALLET_PUBLIC):
         return unsigned
-    try:
-        signer = parse_public(label, what=f"the {names.WALLET_PUBLIC} label")
-    except InputError as exc:
-        return replace(
-            unsigned,
-            status=Status.FAILING,
-            headline=f"signed but failing: {exc}",
-            signer=label,
-            evidence=(Evidence("signer", State.INVALID, str(exc)),),
+    computed = list(hashes)
+    with_hashes = replace(sources, content_hashes=(lambda _ref: computed) if computed else None)
+    report = verify_image(subject.image, VerifyOptions(content_hash=bool(computed)), with_hashes)
+    pieces = {name: report.piece(name) for name in PIECE_NAMES}
+    if not computed and pieces["content_hash"].status == "not-checked" and pieces["ledger"].status != "verified":
+        pieces["content_hash"] = ReportEvidence(
+            "not-checked", "content hashes not computed yet (Compute content hashes)"
         )
-    trust = next((t for t in trusted if t.public == signer), None)
-    signer_ev = _signer_evidence(signer, trust, len(trusted))
-    ledger_ev, verdict = _ledger_evidence(subject, signer, ledger, hashes)
-    prov_ev, prov = _provenance_evidence(verdict, ledger, check_provenance)
-    warnings = _warnings(labels, prov, ledger_ev, registry)
+    evidence = tuple(_piece(name, found) for name, found in pieces.items())
+    label = pieces["label"]
+    signer = str(label.details.get("signer") or labels.get(names.WALLET_PUBLIC))
+    trust = None
+    if label.status == "verified" and label.details.get("pinned_in"):
+        trust = Trusted(signer, str(label.details.get("trusted_as") or ""))
+    statement = pieces["provenance"].details.get("statement") if pieces["provenance"].status == "verified" else None
     found = replace(
         unsigned,
         signer=signer,
         trusted=trust,
-        evidence=(signer_ev, ledger_ev, registry, prov_ev),
-        warnings=warnings,
-        provenance=provenance_rows(prov.statement) if prov else (),
-        build_args=prov.build_args() if prov else None,
+        evidence=evidence,
+        provenance=provenance_rows(statement) if isinstance(statement, dict) else (),
+        build_args=_build_args(statement) if isinstance(statement, dict) else None,
     )
-    who = f"{short(signer)} ({'trusted: ' + (trust.name or 'pinned') if trust else 'self-declared'})"
-    if ledger_ev.state is State.ERROR:
-        return replace(found, status=Status.ERROR, headline=ledger_ev.reason)
-    if signer_ev.state is State.INVALID:
-        return replace(found, status=Status.FAILING, headline=f"signed by {short(signer)}, {signer_ev.reason}")
-    if verdict is None:
-        return replace(found, status=Status.FAILING, headline=f"signed but failing: {ledger_ev.reason}")
+    if report.error is not None:
+        return replace(found, status=Status.ERROR, headline=f"could not check: {report.reason}")
+    if not report.verified:
+        return replace(found, status=Status.FAILING, headline=f"signed but failing: {report.reason}")
+    warnings = _warnings(labels, found.provenance, pieces)
+    who = f"{short(report.signer or signer)} ({'trusted: ' + (trust.name or 'pinned') if trust else 'self-declared'})"
     if warnings:
-        return replace(found, status=Status.WARNING, headline=f"verified by {who}; " + "; ".join(warnings))
+        return replace(
+            found, status=Status.WARNING, warnings=warnings, headline=f"verified by {who}; " + "; ".join(warnings)
+        )
     return replace(found, status=Status.VERIFIED, headline=f"verified by {who}")
 
 
-def _signer_evidence(signer: str, trust: Trusted | None, pinned: int) -> Evidence:
-    key = (("key", signer),)
-    if trust is not None:
-        return Evidence("signer", State.VERIFIED, f"trusted{': ' + trust.name if trust.name else ''}", key)
-    if pinned:
-        return Evidence("signer", State.INVALID, f"not one of your {pinned} trusted signer{'s' * (pinned != 1)}", key)
-    why = "self-declared: the image's own label names this key, and no trusted signer is pinned"
-    return Evidence("signer", State.SELF_DECLARED, why, key)
+def _build_args(statement: dict[str, Any]) -> dict[str, str]:
+    params = ((statement.get("predicate") or {}).get("buildDefinition") or {}).get("externalParameters") or {}
+    return {str(k): str(v) for k, v in (params.get("buildArgs") or {}).items()}
 
 
-def _warnings(
-    labels: dict[str, str], prov: ProvenanceVerdict | None, ledger: Evidence, registry: Evidence
-) -> tuple[str, ...]:
+def _warnings(labels: dict[str, str], provenance: Rows, pieces: dict[str, ReportEvidence]) -> tuple[str, ...]:
     out: list[str] = []
-    hermetic_stated = prov is not None and not dict(provenance_rows(prov.statement)).get("hermetic", "").startswith(
-        "yes"
-    )
-    if labels.get(names.HERMETIC) == "false" or hermetic_stated:
+    if labels.get(names.HERMETIC) == "false" or dict(provenance).get("hermetic", "yes") != "yes":
         out.append("not hermetic: a step had network")
-    checked = {ledger.state, registry.state}
-    if State.NOT_CHECKED not in checked and State.VERIFIED in checked and State.ABSENT in checked:
-        have = "ledger proof" if ledger.state is State.VERIFIED else "registry signature"
-        out.append(f"only a {have}, no {'registry signature' if have == 'ledger proof' else 'ledger proof'}")
+    ledger = "verified" in (pieces["ledger"].status, pieces["content_hash"].status)
+    registry = pieces["registry"].status == "verified"
+    if ledger and not registry:
+        out.append("only a ledger proof: no signature in the registry")
+    elif registry and not ledger:
+        out.append("only a registry signature: no ledger proof")
     return tuple(out)

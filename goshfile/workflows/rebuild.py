@@ -86,7 +86,7 @@ def verify_image_rebuild(
     keep = local.image_id if local else None  # a local image the rebuild may turn out to be
     image_id = image_id or keep
     try:
-        result = verify_rebuild(image, rebuild)
+        result = verify_rebuild(image, rebuild, progress=progress)
         again = store.get(result.rebuilt)
         return replace(result, same_image_id=bool(image_id and again and again.image_id == image_id))
     finally:

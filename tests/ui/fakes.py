@@ -6,12 +6,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from starlette.testclient import TestClient
 
+from goshfile.cosign.store import sign_image
 from goshfile.errors import InputError
+from goshfile.images import reference
 from goshfile.images.local import LocalImage
-from goshfile.images.registry import RegistryClient, RemoteImage
+from goshfile.images.reference import Reference
+from goshfile.images.registry import Manifest, RegistryClient, RemoteImage
 from goshfile.keys.keypair import KeyPair
 from goshfile.provenance import dsse, store
 from goshfile.provenance.statement import BuildRecord, encode, statement
@@ -21,7 +25,7 @@ from goshfile.ui.evidence import Assessment
 from goshfile.ui.jobs import Outcome, Progress
 from goshfile.ui.security import TOKEN_PARAM, Access
 from goshfile.ui.trust import TrustFile
-from tests.images.fake_engine import FakeImages
+from tests.images.fake_engine import FakeImages, digest
 from tests.images.layertars import layer, reg
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -75,11 +79,44 @@ class DigestImages(FakeImages):
 
 
 class FakeRegistry(RegistryClient):
-    """Images that exist only in a registry, by reference."""
+    """Images that exist only in a registry, and an in-memory store of what signing writes (no referrers API)."""
 
     def __init__(self, images: dict[str, RemoteImage]) -> None:
         super().__init__()
         self.images = images
+        self.stored: dict[tuple[str, str], tuple[bytes, str]] = {}  # (repository, tag or digest) -> body, type
+        self.blobs: dict[tuple[str, str], bytes] = {}
+
+    def find_manifest(self, ref: Reference, target: str, accept: tuple[str, ...] = ()) -> Manifest | None:
+        found = self.stored.get((ref.name, target))
+        return Manifest(found[0], found[1], digest(found[0])) if found else None
+
+    def manifest(self, ref: Reference, target: str | None = None, accept: tuple[str, ...] = ()) -> Manifest:
+        found = self.find_manifest(ref, target or "latest", accept)
+        if found is not None:
+            return found
+        if target and target.startswith("sha256:"):  # an image the engine fake pushed: its size is all that is read
+            return Manifest(b"{}", "application/vnd.oci.image.manifest.v1+json", target)
+        raise InputError(f"{ref.name}@{target}: not found in the registry")
+
+    def push_manifest(self, ref: Reference, target: str, body: bytes, media_type: str) -> str:
+        self.stored[(ref.name, target)] = self.stored[(ref.name, digest(body))] = (body, media_type)
+        return digest(body)
+
+    def has_blob(self, ref: Reference, blob: str) -> bool:
+        return (ref.name, blob) in self.blobs
+
+    def push_blob(self, ref: Reference, data: bytes) -> str:
+        self.blobs[(ref.name, digest(data))] = data
+        return digest(data)
+
+    def blob_bytes(self, ref: Reference, blob: str, limit: int = 1 << 20) -> bytes:
+        if (ref.name, blob) not in self.blobs:
+            raise InputError(f"blob {blob}: not found in the registry")
+        return self.blobs[(ref.name, blob)]
+
+    def referrers(self, ref: Reference, subject: str) -> list[dict[str, Any]] | None:
+        return None
 
     def inspect(self, ref: object) -> RemoteImage:
         found = self.images.get(str(ref))
@@ -104,6 +141,7 @@ class World:
 
     def __post_init__(self) -> None:
         self.trust = TrustFile(self.home / "trusted-signers")
+        self.registry = FakeRegistry(self.remote)
         self.release.set()
 
     def add(self, name: str, labels: dict[str, str], pushed: bool = True) -> str:
@@ -115,12 +153,19 @@ class World:
         self.images.digests[image_id] = (f"{name.rsplit(':', 1)[0]}@{digest}",)
         return digest
 
-    def signed(self, name: str, extra: dict[str, str] | None = None, provenance: bool = False) -> str:
+    def signed(
+        self, name: str, extra: dict[str, str] | None = None, provenance: bool = False, registry: bool = True
+    ) -> str:
+        """An image signed as ``goshfile build --push --sign`` does: a ledger proof and a registry signature."""
         labels = {"WALLET_PUBLIC": self.key.public_hex, **(extra or {})}
         digest = self.add(name, labels)
-        self.ledger.sign(self.key.public_hex, digest)
+        address = self.ledger.sign(self.key.public_hex, digest).address
+        if registry:
+            sign_image(self.registry, reference.parse(name), digest, self.key.sign, address)
         if provenance:
-            record = BuildRecord(name, digest, labels, {"GREETING": "hi"}, context=f"{URL}#{COMMIT}")
+            record = BuildRecord(
+                name, digest, labels, {"GREETING": "hi"}, context={"uri": URL, "digest": {"gitCommit": COMMIT}}
+            )
             payload = encode(statement(record))
             store.save(digest, dsse.sign(payload, self.key))
             self.ledger.sign(self.key.public_hex, store.statement_digest(payload))
@@ -144,7 +189,7 @@ class World:
             images=self.images,
             open_ledger=lambda: self.ledger,
             trust=self.trust,
-            registry=FakeRegistry(self.remote),
+            registry=self.registry,
             list_tags=lambda repo: self.tags[repo],
             validate=self.validate,
             hashes=self.hashes,

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from goshfile.errors import InputError
-from goshfile.ui.trust import Trusted, TrustFile, default_path
+from goshfile.ui.trust import Trusted, TrustFile, default_trust
+from goshfile.verify.trust import TrustedSigner, read_trusted_signers
 
 KEY = "ab" * 32
 OTHER = "CD" * 32
@@ -26,7 +27,7 @@ def test_adding_keeps_one_line_per_key_with_a_clean_name(tmp_path: Path) -> None
 def test_comments_and_blank_lines_are_kept_and_a_bad_line_is_named(tmp_path: Path) -> None:
     path = tmp_path / "trusted-signers"
     path.write_text(f"# who we trust\n\n{KEY} ci  # the CI key\nnot-a-key\n")
-    with pytest.raises(InputError, match=r"trusted-signers:4: trusted signer 'not-a-key'"):
+    with pytest.raises(InputError, match=r"trusted-signers:4: 'not-a-key' is not a public key"):
         TrustFile(path).signers()
     path.write_text(f"# who we trust\n\n{KEY} ci  # the CI key")
     trust = TrustFile(path)
@@ -37,9 +38,8 @@ def test_comments_and_blank_lines_are_kept_and_a_bad_line_is_named(tmp_path: Pat
         trust.add("<script>")
 
 
-def test_the_default_path_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GOSHFILE_TRUSTED_SIGNERS", raising=False)
+def test_the_default_file_is_the_one_goshfile_verify_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOSHFILE_HOME", str(tmp_path))
-    assert default_path() == tmp_path / "trusted-signers"
-    monkeypatch.setenv("GOSHFILE_TRUSTED_SIGNERS", str(tmp_path / "elsewhere"))
-    assert default_path() == tmp_path / "elsewhere"
+    trust = default_trust()
+    assert trust.add(KEY, "ci")
+    assert read_trusted_signers() == [TrustedSigner(KEY, "ci", f"{tmp_path / 'trusted-signers'}:1")]
