@@ -28,13 +28,10 @@ def marshal(result: Output | None) -> pb.Definition:
         return definition
     digests: dict[int, str] = {}
 
-    def visit(vertex: Vertex) -> str:
-        known = digests.get(id(vertex))
-        if known is not None:
-            return known
+    def emit(vertex: Vertex) -> str:
         op = vertex.to_op()
         for out in vertex.inputs():
-            op.inputs.append(pb.Input(digest=visit(out.vertex), index=out.index))
+            op.inputs.append(pb.Input(digest=digests[id(out.vertex)], index=out.index))
         data = op.SerializeToString(deterministic=True)
         digest = op_digest(data)
         if digest not in definition.metadata:
@@ -43,7 +40,21 @@ def marshal(result: Output | None) -> pb.Definition:
         digests[id(vertex)] = digest
         return digest
 
-    root = visit(result.vertex)
+    # Depth first, inputs before the vertex that uses them, with an explicit stack: a goshfile of
+    # thousands of steps is a chain thousands of vertices deep (no recursion limit applies).
+    stack: list[tuple[Vertex, bool]] = [(result.vertex, False)]
+    while stack:
+        vertex, inputs_done = stack.pop()
+        if id(vertex) in digests:
+            continue
+        if inputs_done:
+            emit(vertex)
+            continue
+        stack.append((vertex, True))
+        for out in reversed(vertex.inputs()):
+            if id(out.vertex) not in digests:
+                stack.append((out.vertex, False))
+    root = digests[id(result.vertex)]
     # The last op is a bare op whose only input is the result.
     final = pb.Op(inputs=[pb.Input(digest=root, index=result.index)]).SerializeToString(deterministic=True)
     getattr(definition, "def").append(final)
