@@ -14,14 +14,54 @@ import traceback
 import click
 
 from goshfile import __version__
-from goshfile.cli import build_cmd, image_cmds, ledger_cmds, node_cmds, spec_cmds, verify_cmds
+from goshfile.cli.lazy import LazyCommand, LazyGroup
 from goshfile.errors import GoshfileError, SpecError
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
+# Every subcommand, imported only when it runs (goshfile --help lists them from here; tests/cli/test_main.py
+# checks each line against the command's own help).
+COMMANDS: dict[str, LazyCommand] = {
+    "addr": LazyCommand(
+        "goshfile.cli.ledger_cmds:addr",
+        "Print the address of PUBLIC's proof of CONTENT (whether it is recorded or not).",
+    ),
+    "build": LazyCommand(
+        "goshfile.cli.build_cmd:build", "Build an image from a goshfile with docker buildx and the goshfile frontend."
+    ),
+    "check": LazyCommand(
+        "goshfile.cli.ledger_cmds:check",
+        "Print true when PUBLIC's proof of CONTENT is recorded and its signature verifies, else false.",
+    ),
+    "image-hash": LazyCommand(
+        "goshfile.cli.image_cmds:image_hash_cmd",
+        "Hash the filesystem of IMAGE, independent of timestamps, compression and registry.",
+    ),
+    "keys": LazyCommand("goshfile.cli.ledger_cmds:keys", "Wallet keys: ed25519 pairs, 64 hex characters each."),
+    "lint": LazyCommand(
+        "goshfile.cli.spec_cmds:lint", "Check a goshfile without building: every problem with its file:line:column."
+    ),
+    "llb": LazyCommand("goshfile.cli.spec_cmds:llb", "Print the LLB a goshfile turns into."),
+    "node": LazyCommand(
+        "goshfile.cli.node_cmds:node",
+        "The local node: a ledger of proofs in one SQLite file, usable directly or served over HTTP.",
+    ),
+    "schema": LazyCommand(
+        "goshfile.cli.spec_cmds:schema", "Print the goshfile JSON schema (generated from the model)."
+    ),
+    "sign": LazyCommand(
+        "goshfile.cli.ledger_cmds:sign",
+        "Sign CONTENT (an image digest, sha256:<64 hex>) and print the proof's address.",
+    ),
+    "verify": LazyCommand(
+        "goshfile.cli.verify_cmds:verify",
+        "Verify who vouches for IMAGE: its WALLET_PUBLIC label, its digest and a proof in the ledger.",
+    ),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="goshfile")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks and more detail on errors.")
 @click.pass_context
@@ -54,14 +94,6 @@ def cli(ctx: click.Context, verbose: bool) -> None:
       goshfile build gosh://0:<64 hex>/DAO/REPO --commit SHA -t IMAGE
     """
     ctx.obj = {"verbose": verbose}
-
-
-spec_cmds.register(cli)
-build_cmd.register(cli)
-ledger_cmds.register(cli)
-node_cmds.register(cli)
-image_cmds.register(cli)
-verify_cmds.register(cli)
 
 
 def main(argv: list[str] | None = None) -> int:
