@@ -9,7 +9,6 @@ Every command is a thin layer over the library. Errors raised on purpose
 from __future__ import annotations
 
 import sys
-import traceback
 
 import click
 
@@ -96,6 +95,12 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = {"verbose": verbose}
 
 
+def _print_traceback() -> None:
+    import traceback  # only under --verbose: every command starts faster without it
+
+    traceback.print_exc()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status instead of raising SystemExit."""
     args = sys.argv[1:] if argv is None else argv
@@ -112,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except SpecError as exc:
         if verbose:
-            traceback.print_exc()
+            _print_traceback()
         for problem in exc.problems:  # file:line:col: path: message, as compilers print them
             click.echo(str(problem), err=True)
         count = len(exc.problems)
@@ -120,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
     except GoshfileError as exc:
         if verbose:
-            traceback.print_exc()
+            _print_traceback()
         click.echo(f"goshfile: error: {' '.join(str(exc).split())}", err=True)
         return EXIT_FAILURE
     return rc if isinstance(rc, int) else 0

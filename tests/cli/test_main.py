@@ -11,7 +11,17 @@ import click
 
 from goshfile.cli.main import COMMANDS, cli, main
 
-HEAVY = ("docker", "grpc", "pydantic", "httpx", "google.protobuf", "goshfile.frontend", "goshfile.images")
+HEAVY = (
+    "docker",
+    "grpc",
+    "pydantic",
+    "httpx",
+    "google.protobuf",
+    "goshfile.frontend",
+    "goshfile.images",
+    "http.client",
+    "ssl",
+)
 
 
 def test_every_listed_line_is_the_commands_own_help() -> None:
