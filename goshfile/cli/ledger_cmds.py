@@ -7,15 +7,11 @@ from pathlib import Path
 
 import click
 
+from goshfile.cli.options import key_file_option, network_option
 from goshfile.errors import InputError, VerificationError
 from goshfile.keys import KeyPair, default_key_file, find_public, find_signer, write_key_file
 from goshfile.ledger import normalize_payer, open_ledger
 
-NETWORK_HELP = (
-    "Comma-separated endpoints of one network, tried in order: http(s)://host:port for a node "
-    "('goshfile node serve'), a path or file:// URL for a local ledger. "
-    "Default: $GOSH_NETWORK, else the local ledger."
-)
 GIVER_HELP = (
     "The giver wallet that pays for the deployment on GOSH, recorded as the proof's payer "
     "('0:' is prepended when missing). The local node charges nothing."
@@ -25,12 +21,6 @@ GIVER_SECRET_HELP = (
     "nothing, so it is not needed there."
 )
 _AMOUNT = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
-network_option = click.option("-n", "--network", metavar="ENDPOINTS", help=NETWORK_HELP)
-key_file_option = click.option(
-    "--key-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help='Read the key from this file ({"public": ..., "secret": ...}, mode 0600).',
-)
 
 
 def _split(args: tuple[str, ...], key: str) -> tuple[str | None, str]:
@@ -93,8 +83,9 @@ def check(network: str | None, key_file: Path | None, args: tuple[str, ...]) -> 
     """Print true when PUBLIC's proof of CONTENT is recorded and its signature verifies, else false.
 
     \b
-    Exit status 0 for true; 1 for false (and a line on stderr saying why), or when the check could not
-    be made (nothing on stdout, the error on stderr).
+    Exit status 0 for true; 1 for false (and a line on stderr saying why); 3 when the check could not
+    be made because the node could not be reached or answered an error (nothing on stdout, the error
+    on stderr); 2 for bad input.
     Without PUBLIC: --key-file, WALLET_PUBLIC, WALLET_SECRET, GOSH's config, then the default key file.
     """
     public, content = _split(args, "PUBLIC")
@@ -162,6 +153,9 @@ def public_cmd(key_file: Path | None, secret: str | None) -> None:
     pair, origin = find_signer(secret, key_file=key_file)
     click.echo(f"goshfile: the secret key from {origin}", err=True)
     click.echo(pair.public_hex)
+
+
+__all__ = ["key_file_option", "network_option", "register"]
 
 
 def register(group: click.Group) -> None:

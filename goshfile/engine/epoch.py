@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from goshfile.errors import EngineError, InputError
-from goshfile.gosh.gitcmd import git
+from goshfile.gitcmd import git
 
 NAME = "SOURCE_DATE_EPOCH"
 

@@ -1,66 +1,74 @@
-"""The CLI's command table and what its light commands import."""
+"""The CLI contract (README "CLI contract"): one exit code per cause, one line per error, tracebacks on -v."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import click
+import pytest
 
-from goshfile.cli.main import COMMANDS, cli, main
+from goshfile.cli.main import ExitCode, cli, exit_code, main
+from goshfile.errors import EngineError, GoshfileError, InputError, SpecError, VerificationError
+from goshfile.ledger import SqliteLedger
+from tests.ledger.helpers import ALICE, DIGEST, isolate
 
-HEAVY = (
-    "docker",
-    "grpc",
-    "pydantic",
-    "httpx",
-    "google.protobuf",
-    "goshfile.frontend",
-    "goshfile.images",
-    "http.client",
-    "ssl",
-)
+PUBLIC = ALICE.public_hex
 
 
-def test_every_listed_line_is_the_commands_own_help() -> None:
-    for name, entry in COMMANDS.items():
-        command = entry.load()
-        assert command.name == name, name
-        assert entry.short_help == command.get_short_help_str(limit=1000), name
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return isolate(tmp_path, monkeypatch)
 
 
-def test_every_command_of_the_group_is_in_the_table() -> None:
-    assert set(cli.commands) <= set(COMMANDS)
-    assert cli.list_commands(click.Context(cli)) == sorted(COMMANDS)
+def test_exit_codes_are_the_documented_table() -> None:
+    assert [int(code) for code in (ExitCode.OK, ExitCode.FAILED, ExitCode.USAGE, ExitCode.UNREACHABLE)] == [0, 1, 2, 3]
+    assert exit_code(VerificationError("x")) == 1
+    assert exit_code(InputError("x")) == 2
+    assert exit_code(SpecError([])) == 2
+    assert exit_code(EngineError("x")) == 3
+    assert exit_code(GoshfileError("x")) == 1
 
 
-def imported_by(args: list[str], env: dict[str, str] | None = None) -> tuple[int, list[str]]:
-    """Run ``goshfile ARGS`` in a fresh interpreter; its exit status and the heavy modules it imported."""
-    code = (
-        "import json, sys\n"
-        "from goshfile.cli.main import main\n"
-        f"rc = main({args!r})\n"
-        f"heavy = sorted(m for m in sys.modules if m.startswith({HEAVY!r}))\n"
-        "print(json.dumps([rc, heavy]), file=sys.stderr)\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
-    rc, heavy = json.loads(proc.stderr.strip().splitlines()[-1])
-    return int(rc), list(heavy)
+def test_0_success(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    SqliteLedger(tmp_path / "l.db").sign(ALICE, DIGEST)
+    assert main(["check", "-n", str(tmp_path / "l.db"), PUBLIC, DIGEST]) == 0
+    assert capsys.readouterr().out == "true\n"
 
 
-def test_help_and_version_import_no_command() -> None:
-    assert imported_by(["--help"]) == (0, [])
-    assert imported_by(["--version"]) == (0, [])
+def test_1_check_false(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["check", "-n", str(tmp_path / "l.db"), PUBLIC, DIGEST]) == 1
+    out, err = capsys.readouterr()
+    assert out == "false\n" and err.startswith("goshfile: error: no valid proof") and err.count("\n") == 1
 
 
-def test_check_and_addr_on_a_local_ledger_import_neither_docker_nor_grpc_nor_pydantic(tmp_path: Path) -> None:
-    ledger = str(tmp_path / "ledger.db")
-    key = tmp_path / "key.json"
-    assert main(["keys", "generate", "-o", str(key)]) == 0
-    public = json.loads(key.read_text())["public"]
-    digest = "sha256:" + "ab" * 32
-    assert main(["sign", "-n", ledger, "--key-file", str(key), digest]) == 0
-    assert imported_by(["check", "-n", ledger, public, digest]) == (0, [])
-    assert imported_by(["addr", "-n", ledger, public, digest]) == (0, [])
+def test_2_usage_and_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check"]) == 2
+    assert "Usage: goshfile check" in capsys.readouterr().err
+    assert main(["check", "not-a-key", DIGEST]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("goshfile: error: the PUBLIC argument") and err.count("\n") == 1
+
+
+def test_3_could_not_check_when_the_node_is_unreachable(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "-n", "http://127.0.0.1:1", PUBLIC, DIGEST]) == 3
+    out, err = capsys.readouterr()
+    assert out == "" and "cannot reach the node" in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_verbose_is_parsed_by_click_and_shows_the_chained_cause(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--verbose", "check", "-n", "http://127.0.0.1:1", PUBLIC, DIGEST]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "EngineError" in err
+    assert main(["-v", "lint", "-f", "/nonexistent/goshfile.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "FileNotFoundError" in err and "The above exception was the direct cause" in err  # chained
+    assert err.endswith("goshfile: error: /nonexistent/goshfile.yaml: no such file\n")
+    # "-v" after the command is the command's argument, not the group's option: no traceback
+    assert main(["check", "-n", "http://127.0.0.1:1", PUBLIC, DIGEST, "-v"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_help_states_the_exit_codes() -> None:
+    assert cli.help is not None and "3 could not check" in " ".join(cli.help.split())
+    with click.Context(cli) as ctx:
+        assert "--verbose" in cli.get_help(ctx)
