@@ -25,7 +25,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "goshfile.cli.image_cmds:image_hash_cmd",
         "Hash the filesystem of IMAGE, independent of timestamps, compression and registry.",
     ),
-    "keys": LazyCommand("goshfile.cli.ledger_cmds:keys", "Wallet keys: ed25519 pairs, 64 hex characters each."),
+    "keys": LazyCommand(
+        "goshfile.cli.ledger_cmds:keys",
+        "Wallet keys: ed25519 pairs, 64 hex characters each.",
+        extend=("goshfile.cli.keys_cmds:register",),
+    ),
     "lint": LazyCommand(
         "goshfile.cli.spec_cmds:lint", "Check a goshfile without building: every problem with its file:line:column."
     ),
@@ -44,6 +48,6 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "verify": LazyCommand(
         "goshfile.cli.verify_cmds:verify",
-        "Verify who vouches for IMAGE: its WALLET_PUBLIC label, its digest and a proof in the ledger.",
+        "Verify IMAGE from what travels with it: label, ledger proof, registry signature, provenance.",
     ),
 }

@@ -23,14 +23,19 @@ class LazyCommand:
 
     target: str  # "package.module:attribute"
     short_help: str  # the command's first sentence, as ``command.get_short_help_str(limit=1000)`` gives it
+    extend: tuple[str, ...] = ()  # "module:function"s called with the group once the command is in it
 
     def load(self) -> click.Command:
         """Import the command."""
-        module, _, attribute = self.target.partition(":")
-        command = getattr(importlib.import_module(module), attribute)
+        command = _resolve(self.target)
         if not isinstance(command, click.Command):
             raise TypeError(f"{self.target} is not a click command")
         return command
+
+
+def _resolve(target: str) -> Any:
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 class LazyGroup(click.Group):
@@ -45,7 +50,10 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in self.lazy:
-            self.add_command(self.lazy[cmd_name].load(), cmd_name)
+            entry = self.lazy[cmd_name]
+            self.add_command(entry.load(), cmd_name)
+            for hook in entry.extend:  # e.g. more subcommands of a group, registered by another module
+                _resolve(hook)(self)
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import click
 
 from goshfile.cli.options import key_file_option, network_option
-from goshfile.errors import InputError, VerificationError
+from goshfile.cli.render import error_json
+from goshfile.errors import GoshfileError, InputError, VerificationError
 from goshfile.keys import KeyPair, default_key_file, find_public, find_signer, write_key_file
 from goshfile.ledger import normalize_payer, open_ledger
 
@@ -39,6 +41,13 @@ def _split(args: tuple[str, ...], key: str) -> tuple[str | None, str]:
     "-e", "--value", metavar="AMOUNT", help="Top-up amount for the deployment (GOSH); the local node ignores it."
 )
 @key_file_option
+@click.option(
+    "--image",
+    "is_image",
+    is_flag=True,
+    help="CONTENT is an image in a registry (REGISTRY/REPO:TAG or ...@sha256:...): sign its digest in the ledger "
+    "and store a cosign-format signature in its repository (tag sha256-<hex>.sig).",
+)
 @click.argument("args", nargs=-1, metavar="[SECRET] CONTENT")
 def sign(
     network: str | None,
@@ -46,6 +55,7 @@ def sign(
     giver_secret: str | None,
     value: str | None,
     key_file: Path | None,
+    is_image: bool,
     args: tuple[str, ...],
 ) -> None:
     """Sign CONTENT (an image digest, sha256:<64 hex>) and print the proof's address.
@@ -59,6 +69,10 @@ def sign(
     The same exposure applies to -s GIVER_SECRET.
 
     Signing the same content again prints the same address and records nothing new.
+
+    \b
+    The image form signs what a registry holds, as `cosign sign --key` does, and records the proof:
+      goshfile sign --image 127.0.0.1:5000/app:1      # prints the proof address; see `goshfile verify`
     """
     secret, content = _split(args, "SECRET")
     if giver_secret:
@@ -69,7 +83,16 @@ def sign(
     signer, _ = find_signer(secret, key_file=key_file)
     ledger = open_ledger(network)
     try:
-        proof = ledger.sign(signer, content, payer)
+        if is_image:
+            # here: only the image form talks to a registry (httpx); check, addr and sign stay light
+            from goshfile.cosign.sign import sign_registry_image
+            from goshfile.images.registry import RegistryClient
+
+            signed = sign_registry_image(content, signer, ledger, RegistryClient())
+            click.echo(f"goshfile: signed {signed.image}@{signed.digest}: {signed.signature.tag}", err=True)
+            proof = signed.proof
+        else:
+            proof = ledger.sign(signer, content, payer)
     finally:
         ledger.close()
     click.echo(proof.address)
@@ -78,8 +101,9 @@ def sign(
 @click.command()
 @network_option
 @key_file_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of true/false.")
 @click.argument("args", nargs=-1, metavar="[PUBLIC] CONTENT")
-def check(network: str | None, key_file: Path | None, args: tuple[str, ...]) -> None:
+def check(network: str | None, key_file: Path | None, as_json: bool, args: tuple[str, ...]) -> None:
     """Print true when PUBLIC's proof of CONTENT is recorded and its signature verifies, else false.
 
     \b
@@ -87,21 +111,30 @@ def check(network: str | None, key_file: Path | None, args: tuple[str, ...]) -> 
     be made because the node could not be reached or answered an error (nothing on stdout, the error
     on stderr); 2 for bad input.
     Without PUBLIC: --key-file, WALLET_PUBLIC, WALLET_SECRET, GOSH's config, then the default key file.
+      goshfile check -n http://127.0.0.1:8750 "$WALLET_PUBLIC" sha256:DIGEST
+    --json: {"public", "content", "address", "valid" (null when not checked), "error"}.
     """
     public, content = _split(args, "PUBLIC")
     key, _ = find_public(public, key_file=key_file)
     ledger = open_ledger(network)
+    address = ledger.address(key, content)
+    shape = {"public": key, "content": content, "address": address, "valid": None, "error": None}
     try:
         valid = ledger.check(key, content)
     except VerificationError:
         valid = False
+    except GoshfileError as exc:
+        if as_json:
+            click.echo(json.dumps({**shape, "error": error_json(exc)}, sort_keys=True))
+        raise
     finally:
         ledger.close()
-    click.echo("true" if valid else "false")
+    if as_json:
+        click.echo(json.dumps({**shape, "valid": valid}, sort_keys=True))
+    else:
+        click.echo("true" if valid else "false")
     if not valid:  # exit status 1 through the one error handler, with the reason on stderr
-        raise VerificationError(
-            f"no valid proof of {content} by {key} is recorded (address {ledger.address(key, content)})"
-        )
+        raise VerificationError(f"no valid proof of {content} by {key} is recorded (address {address})")
 
 
 @click.command()

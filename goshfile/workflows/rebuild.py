@@ -7,6 +7,7 @@ The rebuild runs as ``goshfile build`` does (:mod:`goshfile.engine`); the compar
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,9 +20,15 @@ from goshfile.images.local import ImageArchives
 from goshfile.spec.pins import PIN_PREFIX
 from goshfile.verify.rebuild import Reproduced, untag, verify_rebuild
 
+Progress = Callable[[str], None]
+
 
 def rebuild_from_labels(
-    image: str, labels: dict[str, str], store: ImageArchives, build_args: dict[str, str] | None = None
+    image: str,
+    labels: dict[str, str],
+    store: ImageArchives,
+    build_args: dict[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> str:
     """Rebuild ``image`` from its GOSH_ADDRESS at GOSH_COMMIT_HASH with no cache; return the rebuilt tag.
 
@@ -43,8 +50,10 @@ def rebuild_from_labels(
         no_cache=True,
         progress="quiet",
     )
+    if progress is not None:
+        progress(f"rebuilding {image} from {url} at {commit} (no cache)")
     plan = plan_build(request, gosh_context=url, commit=commit)
-    build_image(plan.request, BuildxBuilder(), store, {})
+    build_image(plan.request, BuildxBuilder(), store, {}, progress=progress)
     return tag
 
 
@@ -54,23 +63,27 @@ def verify_image_rebuild(
     store: ImageArchives,
     build_args: dict[str, str] | None = None,
     image_id: str | None = None,
+    progress: Progress | None = None,
 ) -> Reproduced:
     """Rebuild ``image`` from its recorded commit, compare every path, then remove the rebuild's tag.
 
     ``image_id`` is the image's config digest (default: the local engine's image ID of ``image``);
-    the rebuild is the same image bit for bit when its image ID is that.
+    the rebuild is the same image bit for bit when its image ID is that. ``progress`` hears each
+    step of the rebuild (the build's own lines included) and the comparison.
     """
     rebuilt: list[str] = []
 
     def rebuild() -> str:
-        rebuilt.append(rebuild_from_labels(image, labels, store, build_args))
+        rebuilt.append(rebuild_from_labels(image, labels, store, build_args, progress))
+        if progress is not None:
+            progress(f"comparing every path of {image} with the rebuild")
         return rebuilt[-1]
 
     local = store.get(image)
     keep = local.image_id if local else None  # a local image the rebuild may turn out to be
     image_id = image_id or keep
     try:
-        result = verify_rebuild(image, rebuild)
+        result = verify_rebuild(image, rebuild, progress=progress)
         again = store.get(result.rebuilt)
         return replace(result, same_image_id=bool(image_id and again and again.image_id == image_id))
     finally:

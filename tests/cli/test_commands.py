@@ -65,3 +65,9 @@ def test_check_and_addr_on_a_local_ledger_import_neither_docker_nor_grpc_nor_pyd
     assert main(["sign", "-n", ledger, "--key-file", str(key), digest]) == 0
     assert imported_by(["check", "-n", ledger, public, digest]) == (0, [])
     assert imported_by(["addr", "-n", ledger, public, digest]) == (0, [])
+
+
+def test_commands_that_other_modules_extend_are_whole_when_loaded_lazily() -> None:
+    keys = cli.get_command(click.Context(cli), "keys")
+    assert isinstance(keys, click.Group)
+    assert {"generate", "public", "export", "import", "trust"} <= set(keys.commands)

@@ -54,3 +54,14 @@ def test_an_unknown_command_is_a_usage_error() -> None:
 def test_a_target_that_is_not_a_command_is_refused() -> None:
     with pytest.raises(TypeError, match="is not a click command"):
         LazyCommand("tests.cli.lazy_sample:click", "x").load()
+
+
+def test_a_lazy_command_can_be_extended_by_another_module_when_loaded() -> None:
+    lazy = {"tools": LazyCommand(f"{SAMPLE}:tools", "Tools.", extend=(f"{SAMPLE}:add_more",))}
+
+    @click.group(cls=LazyGroup, lazy=lazy)
+    def cli() -> None:
+        """A test CLI."""
+
+    result = CliRunner().invoke(cli, ["tools", "more"])
+    assert result.exit_code == 0 and result.output == "more\n"
