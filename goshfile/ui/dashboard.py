@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from goshfile.errors import EngineError, InputError
+from goshfile.errors import EngineError, GoshfileError, InputError
 from goshfile.images.local import ImageArchives, ImageStore, LocalImage
 from goshfile.images.registry import RegistryClient
 from goshfile.ui.evidence import FILTERS, Assessment, assess
@@ -88,7 +88,9 @@ class Dashboard:
                 found.append(self._assess(subject, ledger, image.tags))
             if repository.strip():
                 try:
-                    found += self._registry_images(repository.strip(), ledger)
+                    listed, skipped = self._registry_images(repository.strip(), ledger)
+                    found += listed
+                    registry_error = "; ".join(skipped) or None
                 except (InputError, EngineError) as exc:
                     registry_error = str(exc)
         finally:
@@ -97,13 +99,18 @@ class Dashboard:
         shown = [a for a in found if a.status in FILTERS[show] and a.matches(query)]
         return Listing(shown, counts, len(found), registry_error)
 
-    def _registry_images(self, repository: str, ledger: ProofLedger) -> list[Assessment]:
-        out = []
+    def _registry_images(self, repository: str, ledger: ProofLedger) -> tuple[list[Assessment], list[str]]:
+        """The registry's images of ``repository``, and one line for each tag that could not be read."""
+        out, skipped = [], []
         for tag in self.services.list_tags(repository):
             ref = f"{repository}:{tag}"
-            subject = find_subject(ref, NoLocalImages(), self.services.registry)
+            try:
+                subject = find_subject(ref, NoLocalImages(), self.services.registry)
+            except GoshfileError as exc:
+                skipped.append(f"{ref}: {exc}")
+                continue
             out.append(self._assess(subject, ledger, (ref,), NoLocalImages()))
-        return out
+        return out, skipped
 
     def image(self, ref: str) -> Assessment:
         """One image, local first, else from its registry."""

@@ -146,7 +146,8 @@ def provenance_rows(statement: dict[str, Any]) -> Rows:
 
 def _context_text(context: Any) -> str:
     if isinstance(context, dict):
-        return " ".join(f"{k}={_digest_text(v)}" for k, v in sorted(context.items()))
+        rest = " ".join(f"{k}={_digest_text(v)}" for k, v in sorted(context.items()) if k not in ("uri", "digest"))
+        return " ".join(t for t in (str(context.get("uri") or ""), _digest_text(context.get("digest")), rest) if t)
     return str(context or "")
 
 

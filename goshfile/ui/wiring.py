@@ -24,6 +24,7 @@ from goshfile.ui.trust import default_trust
 
 _LOOPBACK = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$")
 MAX_TAGS = 200
+_ARTIFACT_TAG = re.compile(r"^sha256-[0-9a-f]{64}(\.[a-z]+)?$")
 
 
 def registry_tags(repository: str, timeout: float = 15) -> list[str]:
@@ -56,7 +57,8 @@ def registry_tags(repository: str, timeout: float = 15) -> list[str]:
         tags = res.json().get("tags") or []
     except ValueError as exc:
         raise EngineError(f"the registry {domain} sent a tag list that is not JSON") from exc
-    return sorted(str(t) for t in tags)[:MAX_TAGS]
+    images = [str(t) for t in tags if not _ARTIFACT_TAG.match(str(t))]  # not cosign's .sig/.att, not referrers
+    return sorted(images)[:MAX_TAGS]
 
 
 def default_services(network: str | None = None) -> Services:

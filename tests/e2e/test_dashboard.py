@@ -175,7 +175,8 @@ def test_the_dashboard_shows_statuses_and_validates_in_a_real_browser(
             page.get_by_role("link", name=signed, exact=True).click()
             expect(page.locator(".verdict [data-status]")).to_have_text("verified")
             expect(page.locator("table.evidence")).to_contain_text("ledger proof")
-            expect(page.locator("main")).to_contain_text(f"{URL}#{first}")  # the provenance's context
+            expect(page.locator("main")).to_contain_text(f"{URL} gitCommit:{first}")  # the provenance's context
+            expect(page.locator("table.evidence")).to_contain_text(re.compile(r"registry signature\s*verified"))
             expect(page.locator("main")).to_contain_text(re.compile(r"recorded at\s*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"))
             page.screenshot(path=str(out / "image.png"), full_page=True)
 

@@ -282,3 +282,12 @@ def test_the_app_mounts_under_a_prefix_beside_another_app(world: World) -> None:
         "/ui/image/validate", data={"ref": "127.0.0.1:5000/team/good:1", "csrf": csrf()}, follow_redirects=False
     )
     assert started.status_code == 303 and started.headers["location"].startswith("/ui/jobs/")
+
+
+def test_a_registry_tag_that_cannot_be_read_is_named_and_the_others_listed(world: World) -> None:
+    world.remote["127.0.0.1:5000/team/remote:v1"] = RemoteImage("sha256:" + "5" * 64, {"config": {"Labels": {}}})
+    world.tags["127.0.0.1:5000/team/remote"] = ["gone", "v1"]
+    client, _ = world.client()
+    listed = client.get("/", params={"registry": "127.0.0.1:5000/team/remote"}).text
+    assert statuses(listed) == {"127.0.0.1:5000/team/remote:v1": "unsigned"}
+    assert "127.0.0.1:5000/team/remote:gone: 127.0.0.1:5000/team/remote:gone: not found" in html.unescape(listed)

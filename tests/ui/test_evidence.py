@@ -100,7 +100,7 @@ def test_provenance_rows_tolerate_other_statements_and_times_are_rfc3339() -> No
     }
     rows = dict(provenance_rows(statement))
     assert rows["dependency"] == "docker-image://bash@sha256:aa sha256:aa" and rows["hermetic"].startswith("no")
-    assert rows["context"] == "digest=c uri=gosh://x"
+    assert rows["context"] == "gosh://x c"
     assert rfc3339("2026-12-02 04:47:46.961270+00:00") == "2026-12-02T04:47:46Z"
     assert rfc3339("2026-12-02T04:47:46Z") == "2026-12-02T04:47:46Z"
     assert rfc3339("yesterday") == "yesterday"
