@@ -46,6 +46,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "goshfile.cli.ledger_cmds:sign",
         "Sign CONTENT (an image digest, sha256:<64 hex>) and print the proof's address.",
     ),
+    "ui": LazyCommand(
+        "goshfile.cli.ui_cmd:ui",
+        "Open the verification dashboard: every local image with its status, its evidence, and Validate.",
+    ),
     "verify": LazyCommand(
         "goshfile.cli.verify_cmds:verify",
         "Verify IMAGE from what travels with it: label, ledger proof, registry signature, provenance.",
