@@ -1,9 +1,9 @@
 """Benchmark the start-up and the signing commands of the ``goshfile`` CLI against ``python -c pass`` and cosign.
 
 Set-up (untimed): a private ``GOSHFILE_HOME`` in a temporary folder with a wallet key
-(``goshfile keys generate``) and a local ledger; a cosign key pair
-(``cosign generate-key-pair``, empty password); a small image (``bash:latest`` plus
-the label ``WALLET_PUBLIC``) built with the builtin Dockerfile frontend and pushed
+(``goshfile keys generate``) and a local ledger; the same key as a cosign key pair
+(``goshfile keys export --format pkcs8``, ``cosign import-key-pair``, empty password);
+a small image (``bash:latest`` plus the label ``WALLET_PUBLIC``) built with the builtin Dockerfile frontend and pushed
 to the local registry (``127.0.0.1:5000/goshfile-bench-cli-<random>``), then signed
 both ways: ``goshfile sign`` of its registry digest into the local ledger and
 ``cosign sign --key --tlog-upload=false`` into the registry.
@@ -95,7 +95,11 @@ class Fixture:
         self.ledger = str(work / "ledger.db")
         self.key_file = str(work / "wallet.json")
         self.public = run([self.goshfile, "keys", "generate", "-o", self.key_file], self.env).stdout.strip()
-        run([self.cosign, "generate-key-pair", "--output-key-prefix", str(work / "cosign")], self.env)
+        # cosign signs with the wallet key itself, so both tools check the same signature in the registry
+        pkcs8 = str(work / "wallet.pkcs8")
+        run([self.goshfile, "keys", "export", "--format", "pkcs8", "--key-file", self.key_file, "-o", pkcs8], self.env)
+        import_key = [self.cosign, "import-key-pair", "--key", pkcs8, "--output-key-prefix", str(work / "cosign")]
+        run(import_key, self.env)
         self.image = f"{REGISTRY}/goshfile-bench-cli-{secrets.token_hex(4)}:v1"
         context = work / "image"
         context.mkdir()
