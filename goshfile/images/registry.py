@@ -17,9 +17,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from goshfile.errors import EngineError, InputError, VerificationError
+from goshfile.httpclient import httpx
 from goshfile.images.reference import Reference
 from goshfile.images.registry_http import CredentialSource, RegistryHTTP
 

@@ -19,9 +19,8 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import httpx
-
 from goshfile.errors import EngineError
+from goshfile.httpclient import httpx
 from goshfile.images.registry_auth import Credentials, credentials_for
 
 INSECURE_ENV = "GOSHFILE_INSECURE_REGISTRIES"

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-import httpx
-
 from goshfile.errors import EngineError, InputError
+from goshfile.httpclient import httpx
 from goshfile.images import reference
 from goshfile.images.local import DockerImageStore
 from goshfile.images.registry import RegistryClient
