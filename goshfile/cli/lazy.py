@@ -10,6 +10,8 @@ line that ``--help`` lists, so listing the commands imports none of them;
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,8 +40,32 @@ def _resolve(target: str) -> Any:
     return getattr(importlib.import_module(module), attribute)
 
 
+def terminal_columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` gives it (``COLUMNS``, then the terminal, then 80)."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 80
+    except (OSError, ValueError):
+        return 80
+
+
+class _Context(click.Context):
+    """click's context, with the help width found without ``shutil`` (which imports bz2 and lzma)."""
+
+    def make_formatter(self) -> click.HelpFormatter:
+        if self.terminal_width is None:
+            width = max(min(terminal_columns(), self.max_content_width or 80) - 2, 50)
+            return self.formatter_class(width=width, max_width=self.max_content_width)
+        return super().make_formatter()
+
+
 class LazyGroup(click.Group):
     """A :class:`click.Group` with subcommands imported on first use."""
+
+    context_class = _Context
 
     def __init__(self, *args: Any, lazy: Mapping[str, LazyCommand] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -71,3 +71,12 @@ def test_commands_that_other_modules_extend_are_whole_when_loaded_lazily() -> No
     keys = cli.get_command(click.Context(cli), "keys")
     assert isinstance(keys, click.Group)
     assert {"generate", "public", "export", "import", "trust"} <= set(keys.commands)
+
+
+def test_help_does_not_import_shutil() -> None:
+    code = (
+        "import sys\nfrom goshfile.cli.main import main\n"
+        "main(['--help'])\nprint('shutil' in sys.modules, file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.stderr.strip().splitlines()[-1] == "False"

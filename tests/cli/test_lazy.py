@@ -65,3 +65,20 @@ def test_a_lazy_command_can_be_extended_by_another_module_when_loaded() -> None:
 
     result = CliRunner().invoke(cli, ["tools", "more"])
     assert result.exit_code == 0 and result.output == "more\n"
+
+
+def test_help_is_as_wide_as_columns_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    from goshfile.cli.lazy import terminal_columns
+
+    monkeypatch.setenv("COLUMNS", "120")
+    assert terminal_columns() == 120
+    long = "A help line that a narrow terminal cuts off before its end."
+    lazy = {"hello": LazyCommand(f"{SAMPLE}:hello", long)}
+
+    @click.group(cls=LazyGroup, lazy=lazy)
+    def cli() -> None:
+        """A test CLI."""
+
+    assert long in CliRunner().invoke(cli, ["--help"]).output
+    monkeypatch.setenv("COLUMNS", "60")
+    assert long not in CliRunner().invoke(cli, ["--help"]).output
