@@ -92,9 +92,10 @@ def test_a_signed_build_verifies_with_cosign_and_from_a_fresh_home(
     builder = home_env(tmp_path / "builder")
     assert goshfile(builder, "keys", "generate").returncode == 0
     image = images.name("trust-built", registry)
-    built = goshfile(builder, "build", str(seed_context(tmp_path, "ctx")), "-t", image, "--push", "--sign", "-n", url)
+    ctx = str(seed_context(tmp_path, "ctx"))
+    built = goshfile(builder, "build", ctx, "-t", image, "--push", "--sign", "-n", url, "--json")
     assert built.returncode == 0, built.stderr
-    digest = [line for line in built.stdout.splitlines() if line.startswith("sha256:")][-1]
+    digest = json.loads(built.stdout)["digest"]  # the pushed digest (stdout's plain form is the image ID)
     pem = tmp_path / "wallet.pem"
     assert goshfile(builder, "keys", "export", "--format", "pem", "-o", str(pem)).returncode == 0
 
