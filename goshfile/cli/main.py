@@ -15,7 +15,16 @@ from enum import IntEnum
 import click
 
 from goshfile import __version__
-from goshfile.cli import build_cmd, image_cmds, keys_cmds, ledger_cmds, node_cmds, spec_cmds, verify_cmds
+from goshfile.cli import (
+    build_cmd,
+    image_cmds,
+    keys_cmds,
+    kit_cmds,
+    ledger_cmds,
+    node_cmds,
+    spec_cmds,
+    verify_cmds,
+)
 from goshfile.errors import EngineError, GoshfileError, InputError, SpecError, VerificationError
 
 
@@ -85,6 +94,7 @@ keys_cmds.register(cli)
 node_cmds.register(cli)
 image_cmds.register(cli)
 verify_cmds.register(cli)
+kit_cmds.register(cli)
 
 
 def _error(message: str) -> None:
