@@ -133,6 +133,16 @@ def test_a_signed_build_verifies_with_cosign_and_from_a_fresh_home(
         run(["docker", "rmi", "-f", image])
     assert not (tmp_path / "fresh" / "goshfile" / "provenance").exists()  # nothing was needed from a cache
 
+    # The offline kit: saved from the registry and the node, verified once both are out of reach.
+    kit = tmp_path / "kit.tar"
+    saved = goshfile(fresh, "save", image, "-o", str(kit), "-n", url)
+    assert saved.returncode == 0 and "2 ledger proofs" in saved.stderr, saved.stderr
+    client = RegistryClient()
+    client.delete_manifest(reference.parse(image), digest)  # gone from the registry
+    offline = home_env(tmp_path / "offline")
+    code, result = verify_json(offline, "--kit", str(kit), *everything, "-n", str(tmp_path / "no-node"))
+    assert code == 0 and result["verified"] and result["digest"] == digest, result
+
 
 def test_an_image_signed_only_by_cosign_with_an_imported_wallet_key_verifies(
     tmp_path: Path, images: Images, registry: str
