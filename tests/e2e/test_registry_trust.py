@@ -94,7 +94,7 @@ def test_a_signed_build_verifies_with_cosign_and_from_a_fresh_home(
     image = images.name("trust-built", registry)
     built = goshfile(builder, "build", str(seed_context(tmp_path, "ctx")), "-t", image, "--push", "--sign", "-n", url)
     assert built.returncode == 0, built.stderr
-    digest = [line for line in built.stdout.splitlines() if line.startswith("sha256:")][-1]
+    digest = RegistryClient().manifest(reference.parse(image)).digest
     pem = tmp_path / "wallet.pem"
     assert goshfile(builder, "keys", "export", "--format", "pem", "-o", str(pem)).returncode == 0
 
