@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from goshfile.cosign import artifacts
-from goshfile.cosign.store import attach_attestation, envelope_bytes
+from goshfile.cosign.store import attach_attestation, envelope_bytes, referrer_entries, referrers_tag
 from goshfile.images import reference
 from goshfile.images.registry import RegistryClient
 from goshfile.keys import read_key_file
@@ -238,8 +238,12 @@ def test_each_tamper_case_is_refused_with_its_reason(tmp_path: Path, images: Ima
     code, result = verify_json(fresh, "-n", node, names[0])
     assert code == 1 and f"a signature of another image (its payload names {db}, not {da})" in str(result["reason"])
 
-    # The registry signature removed: the ledger still verifies.
-    client.delete_manifest(a, client.manifest(a, artifacts.signature_tag(da)).digest)
+    # The registry signature removed (its tag and its referrer): the ledger still verifies.
+    referrers, _ = referrer_entries(client, a, da)
+    for target in (artifacts.signature_tag(da), referrers_tag(da)):
+        client.delete_manifest(a, client.manifest(a, target).digest)
+    for entry in referrers:
+        client.delete_manifest(a, str(entry["digest"]))
     code, result = verify_json(fresh, "-n", node, names[0])
     evidence = result["evidence"]
     assert isinstance(evidence, dict)
