@@ -26,7 +26,7 @@ bash scripts/venv.sh
 bash scripts/base-images.sh
 
 # The frontend image, rebuilt when the library or its image recipe changes.
-src_hash=$( { find goshfile -name '*.py' -print0 | sort -z | xargs -0 sha256sum; sha256sum pyproject.toml dockerfiles/frontend.Dockerfile; } | sha256sum | cut -c1-16)
+src_hash=$( { find goshfile -name '*.py' -print0 | sort -z | xargs -0 sha256sum; sha256sum pyproject.toml dockerfiles/frontend.Dockerfile dockerfiles/frontend-requirements.txt; } | sha256sum | cut -c1-16)
 have=$(docker image inspect teamgosh/goshfile:latest --format '{{index .Config.Labels "goshfile.source-hash"}}' 2>/dev/null || true)
 if [ "$have" != "$src_hash" ]; then
   GOSHFILE_SOURCE_HASH=$src_hash bash scripts/build-frontend-image.sh

@@ -10,24 +10,25 @@ from typing import Any
 import click
 
 from goshfile.cli.options import BUILD_ARG_OPTION, build_args_of, key_file_option, network_option, pairs
-from goshfile.cli.render import proof_json, utc
+from goshfile.cli.render import error_json, proof_json, utc
 from goshfile.engine import BuildRequest
 from goshfile.engine.buildx import FRONTEND_IMAGE
 from goshfile.engine.epoch import NAME as EPOCH_ARG
 from goshfile.engine.epoch import parse_epoch
 from goshfile.engine.plan import DEFAULT_FILE
-from goshfile.errors import InputError
+from goshfile.errors import GoshfileError, InputError
 from goshfile.workflows.build import BuildJob, BuildOutcome, PushedNotSigned, check_signing, run_build
 
 
-def outcome_json(outcome: BuildOutcome | None, error: PushedNotSigned | None = None) -> dict[str, Any]:
+def outcome_json(outcome: BuildOutcome | None, error: GoshfileError | None = None) -> dict[str, Any]:
     """The ``--json`` object (README "goshfile build --json"): the same keys whatever the outcome."""
     published = outcome.published if outcome is not None else None
+    pushed = error if isinstance(error, PushedNotSigned) else None
     return {
         "image_id": outcome.image_id if outcome else None,
         "original_id": outcome.original_id if outcome else None,
         "tags": list(outcome.tags) if outcome else [],
-        "digest": outcome.digest if outcome else (error.digest if error else None),
+        "digest": outcome.digest if outcome else (pushed.digest if pushed else None),
         "source_date_epoch": {"value": outcome.epoch.value, "origin": outcome.epoch.origin} if outcome else None,
         "resolved": [{"url": r.url, "revision": r.revision, "commit": r.commit} for r in outcome.resolved]
         if outcome
@@ -37,7 +38,8 @@ def outcome_json(outcome: BuildOutcome | None, error: PushedNotSigned | None = N
         "provenance": {"envelope": str(published.envelope), "proof": proof_json(published.provenance_proof)}
         if published
         else None,
-        "error": {"type": type(error).__name__, "message": str(error), "finish": error.finish} if error else None,
+        "error": error_json(error) if error else None,
+        "finish": pushed.finish if pushed else None,  # the command that signs a pushed, unsigned image
     }
 
 
@@ -104,7 +106,7 @@ def _write(path: Path, text: str, option: str) -> None:
     metavar="SECONDS",
     help="The time every timestamp of the image is set to (default: the build arg or environment variable "
     "SOURCE_DATE_EPOCH, else the GOSH commit's time, else the time of the last git commit of the context, "
-    "else its newest file's time).",
+    "else the newest time of a file in it that .dockerignore keeps).",
 )
 @click.option(
     "--rewrite-timestamp/--no-rewrite-timestamp",
@@ -224,8 +226,8 @@ def build(
 
     try:
         outcome = run_build(job, signer, progress=say)
-    except PushedNotSigned as exc:
-        if as_json:
+    except GoshfileError as exc:
+        if as_json:  # the same object, with what is known, then the error as usual
             click.echo(json.dumps(outcome_json(None, exc), sort_keys=True))
         raise
     if outcome.original_id:

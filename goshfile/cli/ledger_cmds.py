@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import click
 
 from goshfile.cli.options import key_file_option, network_option
+from goshfile.cli.render import error_json
 from goshfile.cosign.sign import sign_registry_image
-from goshfile.errors import InputError, VerificationError
+from goshfile.errors import GoshfileError, InputError, VerificationError
 from goshfile.images.registry import RegistryClient
 from goshfile.keys import KeyPair, default_key_file, find_public, find_signer, write_key_file
 from goshfile.ledger import normalize_payer, open_ledger
@@ -97,8 +99,9 @@ def sign(
 @click.command()
 @network_option
 @key_file_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of true/false.")
 @click.argument("args", nargs=-1, metavar="[PUBLIC] CONTENT")
-def check(network: str | None, key_file: Path | None, args: tuple[str, ...]) -> None:
+def check(network: str | None, key_file: Path | None, as_json: bool, args: tuple[str, ...]) -> None:
     """Print true when PUBLIC's proof of CONTENT is recorded and its signature verifies, else false.
 
     \b
@@ -106,21 +109,30 @@ def check(network: str | None, key_file: Path | None, args: tuple[str, ...]) -> 
     be made because the node could not be reached or answered an error (nothing on stdout, the error
     on stderr); 2 for bad input.
     Without PUBLIC: --key-file, WALLET_PUBLIC, WALLET_SECRET, GOSH's config, then the default key file.
+      goshfile check -n http://127.0.0.1:8750 "$WALLET_PUBLIC" sha256:DIGEST
+    --json: {"public", "content", "address", "valid" (null when not checked), "error"}.
     """
     public, content = _split(args, "PUBLIC")
     key, _ = find_public(public, key_file=key_file)
     ledger = open_ledger(network)
+    address = ledger.address(key, content)
+    shape = {"public": key, "content": content, "address": address, "valid": None, "error": None}
     try:
         valid = ledger.check(key, content)
     except VerificationError:
         valid = False
+    except GoshfileError as exc:
+        if as_json:
+            click.echo(json.dumps({**shape, "error": error_json(exc)}, sort_keys=True))
+        raise
     finally:
         ledger.close()
-    click.echo("true" if valid else "false")
+    if as_json:
+        click.echo(json.dumps({**shape, "valid": valid}, sort_keys=True))
+    else:
+        click.echo("true" if valid else "false")
     if not valid:  # exit status 1 through the one error handler, with the reason on stderr
-        raise VerificationError(
-            f"no valid proof of {content} by {key} is recorded (address {ledger.address(key, content)})"
-        )
+        raise VerificationError(f"no valid proof of {content} by {key} is recorded (address {address})")
 
 
 @click.command()

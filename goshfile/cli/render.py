@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from goshfile.errors import EngineError, GoshfileError, InputError, VerificationError
 from goshfile.ledger.proof import Proof
 
 
@@ -21,3 +22,11 @@ def proof_json(proof: Proof) -> dict[str, Any]:
         "content": proof.content,
         "recorded_at": utc(proof.recorded_at),
     }
+
+
+def error_json(exc: GoshfileError) -> dict[str, str]:
+    """The ``error`` object of ``--json`` output: the cause's category (as in the exit-code table) and message."""
+    for category in (InputError, VerificationError, EngineError):
+        if isinstance(exc, category):
+            return {"type": category.__name__, "message": " ".join(str(exc).split())}
+    return {"type": GoshfileError.__name__, "message": " ".join(str(exc).split())}

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TextIO
 
+from goshfile import dockerignore
 from goshfile.errors import EngineError, GoshfileError, InputError, SpecError
 from goshfile.frontend import probe, subrequests
 from goshfile.frontend.convert import BaseImage, Conversion, convert
@@ -156,7 +157,7 @@ class Frontend:
             text = self.gateway.read_file(ref, ".dockerignore").decode("utf-8", "replace")
         except InputError:
             return []
-        return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        return dockerignore.parse(text)
 
     def build(self, created: datetime) -> tuple[str, dict[str, bytes]]:
         """Run the whole build (up to ``--target``); return the result ref and its metadata."""

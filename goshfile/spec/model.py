@@ -196,6 +196,21 @@ class Run(_Model):
     )
     mounts: list[Mount] = []
 
+    @model_validator(mode="after")
+    def _distinct_mounts(self) -> Run:
+        seen: dict[str, int] = {}
+        for j, mount in enumerate(self.mounts):
+            dst = mount.target if isinstance(mount, SecretMount) else mount.dst
+            if dst is None:
+                continue
+            dst = dst.rstrip("/") or "/"
+            if dst == "/":
+                raise ValueError(f"mounts[{j}] cannot be mounted at / (the step's root filesystem)")
+            if dst in seen:
+                raise ValueError(f"mounts[{j}] and mounts[{seen[dst]}] are both mounted at {dst}")
+            seen[dst] = j
+        return self
+
 
 class Copy(_Model):
     """Copy files from the build context, a named context, a gosh source or an earlier step."""

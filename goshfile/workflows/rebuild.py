@@ -20,13 +20,15 @@ from goshfile.images.local import ImageArchives
 from goshfile.spec.pins import PIN_PREFIX
 from goshfile.verify.rebuild import Reproduced, untag, verify_rebuild
 
+Progress = Callable[[str], None]
+
 
 def rebuild_from_labels(
     image: str,
     labels: dict[str, str],
     store: ImageArchives,
     build_args: dict[str, str] | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> str:
     """Rebuild ``image`` from its GOSH_ADDRESS at GOSH_COMMIT_HASH with no cache; return the rebuilt tag.
 
@@ -48,6 +50,8 @@ def rebuild_from_labels(
         no_cache=True,
         progress="quiet",
     )
+    if progress is not None:
+        progress(f"rebuilding {image} from {url} at {commit} (no cache)")
     plan = plan_build(request, gosh_context=url, commit=commit)
     build_image(plan.request, BuildxBuilder(), store, {}, progress=progress)
     return tag
@@ -59,17 +63,20 @@ def verify_image_rebuild(
     store: ImageArchives,
     build_args: dict[str, str] | None = None,
     image_id: str | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> Reproduced:
     """Rebuild ``image`` from its recorded commit, compare every path, then remove the rebuild's tag.
 
     ``image_id`` is the image's config digest (default: the local engine's image ID of ``image``);
-    the rebuild is the same image bit for bit when its image ID is that.
+    the rebuild is the same image bit for bit when its image ID is that. ``progress`` hears each
+    step of the rebuild (the build's own lines included) and the comparison.
     """
     rebuilt: list[str] = []
 
     def rebuild() -> str:
         rebuilt.append(rebuild_from_labels(image, labels, store, build_args, progress))
+        if progress is not None:
+            progress(f"comparing every path of {image} with the rebuild")
         return rebuilt[-1]
 
     local = store.get(image)

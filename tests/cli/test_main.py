@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -72,3 +73,20 @@ def test_help_states_the_exit_codes() -> None:
     assert cli.help is not None and "3 could not check" in " ".join(cli.help.split())
     with click.Context(cli) as ctx:
         assert "--verbose" in cli.get_help(ctx)
+
+
+def test_check_json_keeps_its_keys_for_true_false_and_unreachable(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ledger = str(tmp_path / "l.db")
+    SqliteLedger(tmp_path / "l.db").sign(ALICE, DIGEST)
+    assert main(["check", "--json", "-n", ledger, PUBLIC, DIGEST]) == 0
+    true = json.loads(capsys.readouterr().out)
+    assert main(["check", "--json", "-n", ledger, PUBLIC, "sha256:" + "cd" * 32]) == 1
+    false = json.loads(capsys.readouterr().out)
+    assert main(["check", "--json", "-n", "http://127.0.0.1:1", PUBLIC, DIGEST]) == 3
+    down = json.loads(capsys.readouterr().out)
+    assert set(true) == set(false) == set(down) == {"public", "content", "address", "valid", "error"}
+    assert (true["valid"], false["valid"], down["valid"]) == (True, False, None)
+    assert true["error"] is None and down["error"]["type"] == "EngineError"
+    assert "cannot reach the node" in down["error"]["message"]

@@ -102,7 +102,7 @@ def test_a_missing_commit_fails_clearly(
     ctx.mkdir()
     missing = "0123456789" * 4
     (ctx / "goshfile.yaml").write_text(mounting(missing))
-    assert main(["build", str(ctx), "-t", images.name("gosh-missing"), *FRONTEND]) == 2
+    assert main(["build", str(ctx), "-t", images.name("gosh-missing"), *FRONTEND]) == 2  # the pin names nothing
     err = capsys.readouterr().err
     assert missing in err and "not found" in err
 

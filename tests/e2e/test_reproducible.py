@@ -61,7 +61,7 @@ def layer_mtimes(image: str, layers: list[str]) -> set[int]:
             member = archive.extractfile(f"blobs/sha256/{diff_id.removeprefix('sha256:')}")
             assert member is not None
             with tarfile.open(fileobj=member) as layer:
-                times |= {m.mtime for m in layer}
+                times |= {int(m.mtime) for m in layer}
     return times
 
 

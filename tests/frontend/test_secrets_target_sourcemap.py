@@ -72,6 +72,8 @@ def test_secrets_leave_no_trace_in_the_image_config() -> None:
         ("{type: secret, id: k, env: 'A-B'}", "steps[0].run.mounts[0].env"),
         ("{type: ssh, dst: relative}", "steps[0].run.mounts[0].dst"),
         ("{type: secret}", "steps[0].run.mounts[0].id"),
+        ("{type: cache, dst: /c}, {type: secret, id: k, dst: /c/}", "mounts[1] and mounts[0] are both mounted at /c"),
+        ("{type: ssh, dst: /}", "mounts[0] cannot be mounted at / (the step's root filesystem)"),
     ],
 )
 def test_secret_and_ssh_fields_are_checked(mount: str, message: str) -> None:
