@@ -38,6 +38,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "goshfile.cli.node_cmds:node",
         "The local node: a ledger of proofs in one SQLite file, usable directly or served over HTTP.",
     ),
+    "save": LazyCommand(
+        "goshfile.cli.kit_cmds:save",
+        "Write IMAGE (from its registry), its signatures, attestations and ledger proofs into one OCI layout tar.",
+    ),
     "schema": LazyCommand(
         "goshfile.cli.spec_cmds:schema",
         "Print the goshfile JSON schema (generated from the model): goshfile schema > goshfile.schema.json",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,6 +15,7 @@ from goshfile.images.local import DockerImageStore, ImageArchives
 from goshfile.images.registry import RegistryClient
 from goshfile.ledger import open_ledger
 from goshfile.verify.report import PIECES, VerifyReport
+from goshfile.workflows.kit import KitLedger, KitRegistry
 from goshfile.workflows.verify import (
     REQUIRABLE,
     NoLocalImages,
@@ -64,6 +66,20 @@ def render_text(report: VerifyReport) -> list[str]:
     return lines
 
 
+def _show(reports: list[VerifyReport], as_json: bool, *, done: bool = True, worst: int | None = None) -> None:
+    """Print ``reports``; when ``done``, exit with the worst status."""
+    for report in reports:
+        if as_json:
+            out: dict[str, Any] = report.to_json()
+            click.echo(json.dumps(out, sort_keys=True))
+        else:
+            for line in render_text(report):
+                click.echo(line)
+    if done:
+        code = worst if worst is not None else max((r.exit_code for r in reports), default=0)
+        raise click.exceptions.Exit(code)
+
+
 @click.command()
 @click.argument("images", nargs=-1, metavar="IMAGE...")
 @network_option
@@ -87,6 +103,11 @@ def render_text(report: VerifyReport) -> list[str]:
     type=click.Choice(REQUIRABLE),
     help="Fail unless this piece of evidence is verified (repeatable).",
 )
+@click.option(
+    "--kit",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Verify from a kit written by `goshfile save` (no registry, node or network).",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per image on stdout (the same keys always).")
 @click.option("--provenance", is_flag=True, help="Require the signed provenance and show it (as --require provenance).")
 @click.option(
@@ -109,6 +130,7 @@ def verify(
     label_filters: tuple[str, ...],
     signers: tuple[str, ...],
     required: tuple[str, ...],
+    kit: Path | None,
     as_json: bool,
     provenance: bool,
     rebuild: bool,
@@ -130,6 +152,19 @@ def verify(
     \b
     Exit status: 0 verified, 1 not verified, 2 bad input, 3 could not check.
     """
+    options = VerifyOptions(
+        signers=signers,
+        require=frozenset(required) | ({"provenance"} if provenance else set()),
+        content_hash=content_hash,
+        rebuild=rebuild,
+        use_cache=kit is None,
+    )
+    if kit is not None:
+        if all_images or rebuild:
+            raise click.UsageError("--kit verifies the kit's image: no --all, no --rebuild")
+        registry = KitRegistry(kit)
+        sources = Sources(NoLocalImages(), registry, KitLedger(registry))
+        _show([verify_image(ref, options, sources) for ref in images or (registry.image,)], as_json)
     engine: ImageArchives | None = None
     try:
         engine = DockerImageStore()
@@ -147,15 +182,9 @@ def verify(
             click.echo("goshfile: no local image matches", err=True)
             return
         raise click.UsageError("name an IMAGE, or use --all")
-    options = VerifyOptions(
-        signers=signers,
-        require=frozenset(required) | ({"provenance"} if provenance else set()),
-        content_hash=content_hash,
-        rebuild=rebuild,
-    )
     progress: Callable[[str], None] = lambda message: click.echo(f"goshfile: {message}", err=True)  # noqa: E731
     ledger = open_ledger(network)
-    worst = 0
+    reports: list[VerifyReport] = []
     try:
         sources = Sources(
             store,
@@ -166,18 +195,11 @@ def verify(
             progress=progress if rebuild else None,
         )
         for ref in refs:
-            report = verify_image(ref, options, sources)
-            worst = max(worst, report.exit_code)
-            if as_json:
-                out: dict[str, Any] = report.to_json()
-                click.echo(json.dumps(out, sort_keys=True))
-            else:
-                for line in render_text(report):
-                    click.echo(line)
+            reports.append(verify_image(ref, options, sources))
+            _show(reports[-1:], as_json, done=False)
     finally:
         ledger.close()
-    if worst:
-        raise click.exceptions.Exit(worst)
+    _show([], as_json, worst=max((r.exit_code for r in reports), default=0))
 
 
 def register(group: click.Group) -> None:

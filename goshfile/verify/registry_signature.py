@@ -52,7 +52,9 @@ def registry_evidence(found: Sequence[Found], digest: str, keys: Sequence[str]) 
             "invalid", f"{len(found)} signature(s) stored, but no key to check them against (no label, no --signer)"
         )
     problems: list[str] = []
+    copied: list[str] = []
     foreign = 0
+    valid: Evidence | None = None
     for item in found:
         signer, problem = _check(item, digest, keys)
         if signer is not None:
@@ -63,9 +65,14 @@ def registry_evidence(found: Sequence[Found], digest: str, keys: Sequence[str]) 
                 "proof": item.layer.annotations.get(PROOF_ANNOTATION),
                 "signatures": len(found),
             }
-            return Evidence("verified", None, details)
-        if problem and "not signed by" in problem:
-            foreign += 1
-        problems.append(problem or "")
-    reason = "; ".join(problems)
-    return Evidence("invalid", reason, {"signatures": len(found), "by_other_keys": foreign})
+            valid = valid or Evidence("verified", None, details)
+        elif problem and "not signed by" in problem:
+            foreign += 1  # another signer's: not ours to judge, as cosign ignores them
+            problems.append(problem)
+        else:
+            (copied if problem and "another image" in problem else problems).append(problem or "")
+    if copied:  # an expected key's signature of another image, stored as this one's: tampering
+        return Evidence("invalid", "; ".join(copied), {"signatures": len(found), "by_other_keys": foreign})
+    if valid is not None:
+        return valid
+    return Evidence("invalid", "; ".join(problems), {"signatures": len(found), "by_other_keys": foreign})

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from goshfile.cosign import artifacts
-from goshfile.cosign.store import attach_attestation, envelope_bytes
+from goshfile.cosign.store import attach_attestation, envelope_bytes, referrer_entries, referrers_tag
 from goshfile.images import reference
 from goshfile.images.registry import RegistryClient
 from goshfile.keys import read_key_file
@@ -134,6 +134,16 @@ def test_a_signed_build_verifies_with_cosign_and_from_a_fresh_home(
         run(["docker", "rmi", "-f", image])
     assert not (tmp_path / "fresh" / "goshfile" / "provenance").exists()  # nothing was needed from a cache
 
+    # The offline kit: saved from the registry and the node, verified once both are out of reach.
+    kit = tmp_path / "kit.tar"
+    saved = goshfile(fresh, "save", image, "-o", str(kit), "-n", url)
+    assert saved.returncode == 0 and "2 ledger proofs" in saved.stderr, saved.stderr
+    client = RegistryClient()
+    client.delete_manifest(reference.parse(image), digest)  # gone from the registry
+    offline = home_env(tmp_path / "offline")
+    code, result = verify_json(offline, "--kit", str(kit), *everything, "-n", str(tmp_path / "no-node"))
+    assert code == 0 and result["verified"] and result["digest"] == digest, result
+
 
 def test_an_image_signed_only_by_cosign_with_an_imported_wallet_key_verifies(
     tmp_path: Path, images: Images, registry: str
@@ -229,8 +239,12 @@ def test_each_tamper_case_is_refused_with_its_reason(tmp_path: Path, images: Ima
     code, result = verify_json(fresh, "-n", node, names[0])
     assert code == 1 and f"a signature of another image (its payload names {db}, not {da})" in str(result["reason"])
 
-    # The registry signature removed: the ledger still verifies.
-    client.delete_manifest(a, client.manifest(a, artifacts.signature_tag(da)).digest)
+    # The registry signature removed (its tag and its referrer): the ledger still verifies.
+    referrers, _ = referrer_entries(client, a, da)
+    for target in (artifacts.signature_tag(da), referrers_tag(da)):
+        client.delete_manifest(a, client.manifest(a, target).digest)
+    for entry in referrers:
+        client.delete_manifest(a, str(entry["digest"]))
     code, result = verify_json(fresh, "-n", node, names[0])
     evidence = result["evidence"]
     assert isinstance(evidence, dict)

@@ -248,3 +248,28 @@ def test_content_hashes_are_read_only_when_no_proof_covers_the_digest(world: Wor
     report = run("other", world.ledger)
     assert asked == [world.name("other")] and report.verified
     assert report.piece("content_hash").details["kind"] == "content hash"
+
+
+def test_a_copied_signature_is_refused_even_beside_a_valid_one(world: World) -> None:
+    world.publish("signed", ALICE, provenance=False)
+    world.publish("other", ALICE, ledger=False, provenance=False)
+    mine, theirs = world.digest("signed"), world.digest("other")
+    _, body = world.registry.manifests[artifacts.signature_tag(theirs)]
+    copied = json.loads(body)["layers"][0]
+    sign_image(world.client, reference.parse(world.name("signed")), mine, ALICE.sign)  # keeps the valid one
+    media, own = world.registry.manifests[artifacts.signature_tag(mine)]
+    manifest = json.loads(own)
+    manifest["layers"].append(copied)
+    data = json.dumps(manifest).encode()
+    world.client.push_manifest(reference.parse(world.name("signed")), artifacts.signature_tag(mine), data, media)
+    report = world.verify("signed")
+    assert not report.verified and report.piece("registry").status == "invalid"
+    assert f"its payload names {theirs}" in str(report.piece("registry").reason)
+    assert report.piece("ledger").status == "verified"
+
+
+def test_a_signature_by_another_key_beside_ours_is_not_held_against_the_image(world: World) -> None:
+    world.publish("signed", ALICE, provenance=False)
+    sign_image(world.client, reference.parse(world.name("signed")), world.digest("signed"), BOB.sign)
+    report = world.verify("signed")
+    assert report.verified and report.piece("registry").status == "verified"
