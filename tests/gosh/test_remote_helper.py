@@ -12,6 +12,9 @@ from goshfile.gosh.http_git import GitHttpServer
 from goshfile.gosh.remote_helper import url_from_git
 from goshfile.gosh.store import RepoStore
 from goshfile.gosh.url import GoshUrl
+from goshfile.ledger.server import NodeAuth, serving
+from goshfile.tokens import ENV_TOKEN
+from tests.gosh.conftest import TOKEN
 from tests.gosh.helpers import SYSTEM, commit, git, work_repo
 
 
@@ -102,11 +105,10 @@ def test_addresses_git_hands_the_helper() -> None:
 def test_push_clone_fetch_through_the_node_server_and_its_ledger(
     tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from goshfile.ledger.server import serving
-
     node = tmp_path / "team-node"
-    with serving(node / "ledger.db", node_path=node) as server:
+    with serving(node / "ledger.db", node_path=node, auth=NodeAuth(TOKEN)) as server:
         monkeypatch.setenv("GOSH_NETWORK", server.url)
+        monkeypatch.setenv(ENV_TOKEN, TOKEN)
         _, second = round_trip(tmp_path, url)
     bare = RepoStore(node).path(SYSTEM, "dao", "repo")
     assert git("rev-parse", "main", cwd=bare).stdout.strip() == second
