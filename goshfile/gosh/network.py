@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,14 @@ class HttpNode:
 Node = LocalNode | HttpNode
 
 
+_USERINFO = re.compile(r"(?<=://)[^/?#]*@")
+
+
+def shown(url: str) -> str:
+    """``url`` as it may appear in a message: a user or password in it replaced by ``***@``."""
+    return _USERINFO.sub("***@", url)
+
+
 def parse_endpoint(text: str, *, origin: str = "") -> Node:
     """One endpoint: ``http(s)://host:port[/prefix]``, ``file:///path`` or a path (absolute, ./, ../ or ~)."""
     value = text.strip()
@@ -76,9 +85,17 @@ def parse_endpoint(text: str, *, origin: str = "") -> Node:
     if not value:
         raise InputError(f"empty node endpoint{where}")
     if "://" in value:
-        parts = urllib.parse.urlsplit(value)
+        try:
+            parts = urllib.parse.urlsplit(value)
+        except ValueError as exc:  # e.g. an unclosed [IPv6 bracket
+            raise InputError(f"invalid node URL {shown(value)!r}{where}: {exc}") from None
         scheme = parts.scheme.lower()
         if scheme in ("http", "https"):
+            if parts.username is not None or parts.password is not None:
+                raise InputError(
+                    f"invalid node URL {shown(value)!r}{where}: a node URL carries no user or password "
+                    "(pushes and deployments send the node token: $GOSHFILE_NODE_TOKEN)"
+                )
             if not parts.hostname or parts.query or parts.fragment:
                 raise InputError(f"invalid node URL {value!r}{where}: expected {scheme}://host[:port][/prefix]")
             try:

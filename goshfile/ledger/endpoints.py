@@ -26,6 +26,7 @@ from goshfile.ledger.proof import Proof
 from goshfile.ledger.protocol import Ledger, Signer
 from goshfile.ledger.sqlite import SqliteLedger
 from goshfile.paths import node_home
+from goshfile.tokens import token_from_env
 
 LEDGER_FILE = "ledger.db"
 FILE_SUFFIXES = LEDGER_SUFFIXES
@@ -47,7 +48,7 @@ def ledger_file(path: Path) -> Path:
 def open_node(node: Node) -> SqliteLedger | HttpLedger:
     """The ledger of one parsed endpoint (nothing is opened or contacted yet)."""
     if isinstance(node, HttpNode):
-        return HttpLedger(node.base)
+        return HttpLedger(node.base, token=token_from_env())
     return SqliteLedger(ledger_file(node.path))
 
 
