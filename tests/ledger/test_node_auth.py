@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -135,7 +135,8 @@ def test_the_token_follows_a_redirect_on_the_same_origin(hops: list[tuple[str, t
     ],
 )
 def test_a_malformed_node_url_is_one_input_error(url: str, words: str) -> None:
-    for attempt in (lambda: open_ledger(url), lambda: HttpLedger(url)):
+    attempts: list[Callable[[], object]] = [lambda: open_ledger(url), lambda: HttpLedger(url)]
+    for attempt in attempts:
         with pytest.raises(InputError, match=r"invalid (node|file) URL|unsupported node endpoint") as caught:
             attempt()
         assert words in str(caught.value) and "\n" not in str(caught.value)
