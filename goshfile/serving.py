@@ -340,10 +340,14 @@ class AppServer:
 
 
 async def read_body(request: Request, limit: int, timeout: float) -> bytes:
-    """The request body, at most ``limit`` bytes, each piece within ``timeout`` s; HttpError otherwise."""
+    """The whole request body within ``timeout`` s, at most ``limit`` bytes; HttpError (413, 408) otherwise."""
     data = bytearray()
-    async for chunk in body_chunks(request, limit, timeout):
-        data += chunk
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in body_chunks(request, limit, timeout):
+                data += chunk
+    except TimeoutError:
+        raise HttpError(408, "request_timeout", f"the body did not arrive within {timeout:g} s", CLOSE_HEADER) from None
     return bytes(data)
 
 

@@ -29,7 +29,7 @@ import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -164,6 +164,7 @@ def deployment_from_json(body: Any) -> Deployment:
 
 
 Handler = Callable[[Request], Awaitable[tuple[int, Any]]]
+T = TypeVar("T")
 
 
 def _endpoint(handler: Handler, limits: Limits) -> Callable[[Request], Awaitable[Response]]:
@@ -171,8 +172,7 @@ def _endpoint(handler: Handler, limits: Limits) -> Callable[[Request], Awaitable
 
     async def endpoint(request: Request) -> Response:
         try:
-            async with asyncio.timeout(limits.request_timeout):
-                status, body = await handler(request)
+            status, body = await handler(request)
             return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
         except HttpError as exc:
             error = exc
@@ -209,21 +209,26 @@ def create_app(
     auth = auth or NodeAuth()
     limits = limits or Limits()
 
+    async def work(call: Callable[..., T], *args: Any) -> T:
+        """``call(*args)`` on the worker pool, within the request timeout."""
+        async with asyncio.timeout(limits.request_timeout):
+            return await run_in_threadpool(call, *args)
+
     async def info(request: Request) -> tuple[int, Any]:
         parse_query(request)
-        head = await run_in_threadpool(ledger.head)
+        head = await work(ledger.head)
         return 200, {"contract": proofs.CONTRACT, "records": head.seq, "head": head.hash, "version": __version__}
 
     async def log_page(request: Request) -> tuple[int, Any]:
         args = parse_query(request, (), ("after", "limit"))
         after = query_int(args.get("after", "0"), "after")
         limit = min(max(query_int(args.get("limit", str(MAX_LOG_PAGE)), "limit"), 1), MAX_LOG_PAGE)
-        records = await run_in_threadpool(ledger.records, after, limit)
+        records = await work(ledger.records, after, limit)
         return 200, {"records": [record.to_json() for record in records]}
 
     async def by_address(request: Request) -> tuple[int, Any]:
         parse_query(request)
-        found = await run_in_threadpool(ledger.get_by_address, request.path_params["address"])
+        found = await work(ledger.get_by_address, request.path_params["address"])
         return _found(found)
 
     async def address(request: Request) -> tuple[int, Any]:
@@ -234,14 +239,14 @@ def create_app(
         args = parse_query(request, ("public", "content"))
         public, content = args["public"], args["content"]
         where = proofs.address(public, content)
-        found = await run_in_threadpool(ledger.get_by_address, where)
+        found = await work(ledger.get_by_address, where)
         return 200, {"address": where, "valid": check_proof(found, public, content)}
 
     async def proofs_root(request: Request) -> tuple[int, Any]:
         if request.method == "POST":
             return await deploy(request)
         args = parse_query(request, ("public", "content"))
-        return _found(await run_in_threadpool(ledger.get, args["public"], args["content"]))
+        return _found(await work(ledger.get, args["public"], args["content"]))
 
     async def deploy(request: Request) -> tuple[int, Any]:
         parse_query(request)
@@ -252,7 +257,7 @@ def create_app(
         deployment = deployment_from_json(parse_json(await read_body(request, max_body, limits.body_timeout)))
         if not deployment.verifies():
             raise HttpError(422, "bad_signature", "the signature does not verify for this public key and content")
-        proof, created = await run_in_threadpool(ledger.deploy, deployment)
+        proof, created = await work(ledger.deploy, deployment)
         return (201 if created else 200), {"created": created, "proof": proof.to_json()}
 
     def route(path: str, handler: Handler, methods: list[str]) -> Route:
@@ -272,7 +277,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        await run_in_threadpool(ledger.close)
+        await work(ledger.close)
 
     return Starlette(routes=routes, exception_handlers={HTTPException: http_exception_response}, lifespan=lifespan)
 

@@ -79,3 +79,12 @@ def test_the_connection_cap_closes_the_longest_idle_connection(tmp_path: Path) -
         assert node.connections <= 30
         for sock in idle[4:] + more:
             sock.close()
+
+
+def test_a_body_that_does_not_arrive_in_time_gets_a_408(tmp_path: Path) -> None:
+    with serving(tmp_path / "ledger.db", limits=Limits(body_timeout=1.0, idle_timeout=WAIT)) as node:
+        sock = connect(node, b'POST /v1/proofs HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"public"')
+        reply = read_to_close(sock)
+        assert reply.startswith(b"HTTP/1.1 408 ")
+        assert json.loads(reply.partition(b"\r\n\r\n")[2])["error"]["code"] == "request_timeout"
+        assert node.ledger.records() == []
