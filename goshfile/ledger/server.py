@@ -250,7 +250,7 @@ def create_app(
 
     async def deploy(request: Request) -> tuple[int, Any]:
         parse_query(request)
-        presented = "authorization" in request.headers
+        presented = "authorization" in request.headers and auth.token is not None  # a tokenless node ignores it
         if (presented or auth.deploy_needs_token) and not (auth.token and authorized(request, auth.token)):
             why = "the token is not this node's" if presented else "this node takes deployments only with its token"
             raise HttpError(401, "unauthorized", why, {"WWW-Authenticate": TOKEN_REALM})

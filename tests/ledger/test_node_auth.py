@@ -59,6 +59,11 @@ def test_by_default_the_signature_is_enough_and_a_wrong_token_is_refused(tmp_pat
             wrong.sign(ALICE, OTHER_DIGEST)
 
 
+def test_a_node_without_a_token_ignores_one(tmp_path: Path) -> None:
+    with serving(tmp_path / "ledger.db") as node, HttpLedger(node.url, token=TOKEN) as client:
+        assert client.sign(ALICE, DIGEST).seq == 1
+
+
 def test_requiring_a_token_needs_one() -> None:
     with pytest.raises(InputError, match="needs a token"):
         NodeAuth(None, deploy_needs_token=True)
