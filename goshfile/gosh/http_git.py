@@ -37,7 +37,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Mount, Route
 
 from goshfile.errors import GoshfileError
-from goshfile.gosh.gitcmd import clean_env, git
+from goshfile.gitcmd import clean_env, git
 from goshfile.gosh.store import RepoStore
 from goshfile.gosh.url import NAME_RE, SYSTEM_RE
 from goshfile.serving import (

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
+from goshfile.endpoints import shown
 from goshfile.errors import EngineError, InputError, VerificationError
-from goshfile.gosh.network import shown
 from goshfile.ledger import proof as proofs
 from goshfile.ledger.log import Head, LogReport, Record, verify_records
 from goshfile.ledger.proof import Proof
