@@ -40,16 +40,8 @@ from goshfile.errors import GoshfileError
 from goshfile.gitcmd import clean_env, git
 from goshfile.gosh.store import RepoStore
 from goshfile.gosh.url import NAME_RE, SYSTEM_RE
-from goshfile.serving import (
-    AppServer,
-    HttpError,
-    Limits,
-    authorized,
-    body_chunks,
-    error_response,
-    http_exception_response,
-    in_background,
-)
+from goshfile.serving import AppServer, Limits, in_background
+from goshfile.web import HttpError, authorized, body_chunks, error_response, http_exception_response
 
 log = logging.getLogger("goshfile.server")
 _NAME = NAME_RE.pattern

@@ -45,16 +45,8 @@ from goshfile.keys.keypair import SIGNATURE_HEX
 from goshfile.ledger import proof as proofs
 from goshfile.ledger.protocol import Deployment, check_proof
 from goshfile.ledger.sqlite import SqliteLedger
-from goshfile.serving import (
-    AppServer,
-    HttpError,
-    Limits,
-    authorized,
-    error_response,
-    http_exception_response,
-    in_background,
-    read_body,
-)
+from goshfile.serving import AppServer, Limits, in_background
+from goshfile.web import HttpError, authorized, error_response, http_exception_response, read_body
 
 __all__ = ["Limits", "NodeAuth", "NodeServer", "create_app", "parse_listen", "serving"]
 log = logging.getLogger("goshfile.server")

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from goshfile.errors import InputError
 from goshfile.ledger.server import NodeServer, deployment_from_json, parse_json, query_int, serving
-from goshfile.serving import HttpError, Limits
+from goshfile.serving import Limits
+from goshfile.web import HttpError
 from tests.ledger.helpers import ALICE, DIGEST
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
