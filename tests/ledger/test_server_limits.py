@@ -88,3 +88,17 @@ def test_a_body_that_does_not_arrive_in_time_gets_a_408(tmp_path: Path) -> None:
         assert reply.startswith(b"HTTP/1.1 408 ")
         assert json.loads(reply.partition(b"\r\n\r\n")[2])["error"]["code"] == "request_timeout"
         assert node.ledger.records() == []
+
+
+def test_when_every_connection_is_busy_a_new_one_gets_a_503(tmp_path: Path) -> None:
+    limits = Limits(idle_timeout=WAIT, body_timeout=WAIT, max_connections=3)
+    with serving(tmp_path / "ledger.db", limits=limits) as node:
+        head = b"POST /v1/proofs HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n"
+        busy = [connect(node, head) for _ in range(3)]
+        for sock in busy:  # the node reads the body: each request is under way
+            assert sock.recv(100).startswith(b"HTTP/1.1 100 ")
+        reply = read_to_close(connect(node))
+        assert reply.startswith(b"HTTP/1.1 503 ")
+        assert json.loads(reply.partition(b"\r\n\r\n")[2])["error"]["code"] == "too_many_connections"
+        for sock in busy:
+            sock.close()
