@@ -11,6 +11,7 @@ repositories), so neither imports the other for it.
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,14 @@ class HttpNode:
 Node = LocalNode | HttpNode
 
 
+_USERINFO = re.compile(r"(?<=://)[^/?#]*@")
+
+
+def shown(url: str) -> str:
+    """``url`` as it may appear in a message: a user or password in it replaced by ``***@``."""
+    return _USERINFO.sub("***@", url)
+
+
 def parse_endpoint(text: str, *, origin: str = "") -> Node:
     """One endpoint: ``http(s)://host:port[/prefix]``, ``file:///path`` or a path (absolute, ./, ../ or ~)."""
     value = text.strip()
@@ -79,15 +88,23 @@ def parse_endpoint(text: str, *, origin: str = "") -> Node:
     if not value:
         raise InputError(f"empty node endpoint{where}")
     if "://" in value:
-        parts = urllib.parse.urlsplit(value)
+        try:
+            parts = urllib.parse.urlsplit(value)
+        except ValueError as exc:  # e.g. an unclosed [IPv6 bracket
+            raise InputError(f"invalid node URL {shown(value)!r}{where}: {exc}") from None
         scheme = parts.scheme.lower()
         if scheme in ("http", "https"):
+            if parts.username is not None or parts.password is not None:
+                raise InputError(
+                    f"invalid node URL {shown(value)!r}{where}: a node URL carries no user or password "
+                    "(pushes and deployments send the node token: $GOSHFILE_NODE_TOKEN)"
+                )
             if not parts.hostname or parts.query or parts.fragment:
                 raise InputError(f"invalid node URL {value!r}{where}: expected {scheme}://host[:port][/prefix]")
             try:
                 parts.port  # noqa: B018 - validates the port
             except ValueError as exc:
-                raise InputError(f"invalid node URL {value!r}{where}: {exc}") from exc
+                raise InputError(f"invalid node URL {value!r}{where}: {exc}") from None
             return HttpNode(value.rstrip("/"), origin)
         if scheme == "file":
             if parts.netloc not in ("", "localhost") or not parts.path:

@@ -9,7 +9,9 @@ git runs ``git-remote-gosh <remote> <url>`` for ``gosh://…`` URLs (and for
   ``git upload-pack`` / ``git receive-pack`` on the stored bare repository
   over its own stdin/stdout. The first push creates the repository.
 - An HTTP node: the helper becomes git's own ``git remote-http(s)`` for the
-  node's smart-HTTP URL of the repository.
+  node's smart-HTTP URL of the repository. With a node token in the environment
+  (:mod:`goshfile.tokens`) git sends it in an ``Authorization`` header, and follows
+  no redirect (the header must not reach another host).
 
 git does all object transfer and checking; this module only finds the repository.
 """
@@ -26,6 +28,7 @@ from goshfile.gitcmd import clean_env
 from goshfile.gosh.network import resolve_node
 from goshfile.gosh.store import RepoStore
 from goshfile.gosh.url import SCHEME, GoshUrl
+from goshfile.tokens import token_from_env
 
 PROG = "git-remote-gosh"
 SERVICES = ("git-upload-pack", "git-receive-pack")
@@ -58,6 +61,21 @@ def _write(text: str) -> None:
     data = text.encode()
     while data:
         data = data[os.write(1, data) :]
+
+
+def http_env(environ: dict[str, str], token: str | None) -> dict[str, str]:
+    """The environment of ``git remote-http`` for a node: the token as a header, no redirects followed."""
+    if token is None:
+        return environ
+    count = environ.get("GIT_CONFIG_COUNT", "0")
+    index = int(count) if count.isdigit() and len(count) < 6 else 0
+    settings = (("http.followRedirects", "false"), ("http.extraHeader", f"Authorization: Bearer {token}"))
+    env = dict(environ)
+    for offset, (key, value) in enumerate(settings):
+        env[f"GIT_CONFIG_KEY_{index + offset}"] = key
+        env[f"GIT_CONFIG_VALUE_{index + offset}"] = value
+    env["GIT_CONFIG_COUNT"] = str(index + len(settings))
+    return env
 
 
 def _fail(message: str) -> int:
@@ -103,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         node = resolve_node(url)
         if isinstance(node, HttpNode):
             transport = "remote-https" if node.base.lower().startswith("https:") else "remote-http"
-            os.execvp("git", ["git", transport, remote, node.git_url(url)])
+            env = http_env(dict(os.environ), token_from_env())
+            os.execvpe("git", ["git", transport, remote, node.git_url(url)], env)
         return _serve_local(url, node)
     except GoshfileError as exc:
         return _fail(str(exc))

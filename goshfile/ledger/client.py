@@ -3,20 +3,20 @@
 The client trusts the node with nothing it can check itself: the address is computed here,
 deployments are signed here (the secret never leaves this process; only the signature is sent),
 and every proof the node returns is verified here before ``check`` says true or ``sign``
-returns. One connection is kept alive per :class:`HttpLedger`; calls from several threads
-take turns on it (use one instance per thread for parallel requests).
+returns. Connections are kept alive (httpx's pool; one :class:`HttpLedger` may be used from
+several threads).
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-import ssl
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
+
+from goshfile.endpoints import shown
 from goshfile.errors import EngineError, InputError, VerificationError
 from goshfile.ledger import proof as proofs
 from goshfile.ledger.log import Head, LogReport, Record, verify_records
@@ -25,23 +25,40 @@ from goshfile.ledger.protocol import DeployingLedger, Deployment, check_proof
 
 DEFAULT_TIMEOUT = 30.0
 MAX_LOG_PAGE = 1000  # the node's page size
+MAX_ANSWER = 16 * 1024 * 1024  # bytes of one answer (a log page is well under 1 MiB)
+MAX_REDIRECTS = 5
 NO_PROOF = "no_proof"  # the error code of a 404 that means "nothing recorded at this address"
-_RETRYABLE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.CannotSendRequest)
+
+
+def parse_node_url(base: str) -> urllib.parse.SplitResult:
+    """``http(s)://host[:port][/prefix]``, split; InputError for anything else (one line, no traceback)."""
+    try:
+        parts = urllib.parse.urlsplit(base.strip())
+        parts.port  # noqa: B018 - validates the port
+    except ValueError as exc:
+        raise InputError(f"invalid node URL {shown(base)!r}: {exc}; expected http(s)://host[:port][/prefix]") from None
+    if parts.username is not None or parts.password is not None:
+        raise InputError(f"invalid node URL {shown(base)!r}: no user or password in a node URL (use the node token)")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise InputError(f"invalid node URL {base!r}: expected http(s)://host[:port][/prefix]")
+    return parts
 
 
 class HttpLedger(DeployingLedger):
-    """A ledger on a node at ``base`` (``http(s)://host[:port][/prefix]``); implements the Ledger protocol."""
+    """A ledger on a node at ``base`` (``http(s)://host[:port][/prefix]``); implements the Ledger protocol.
 
-    def __init__(self, base: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        parts = urllib.parse.urlsplit(base)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InputError(f"invalid node URL {base!r}: expected http(s)://host[:port][/prefix]")
-        self.base = base.rstrip("/")
-        self._parts = parts
+    ``token`` (the node token, :mod:`goshfile.tokens`) is sent as ``Authorization: Bearer`` to the node
+    only: redirects to another host, port or scheme are followed without it.
+    """
+
+    def __init__(self, base: str, *, timeout: float = DEFAULT_TIMEOUT, token: str | None = None) -> None:
+        parts = parse_node_url(base)
+        self.base = base.strip().rstrip("/")
         self._prefix = parts.path.rstrip("/")
+        self._origin = f"{parts.scheme}://{parts.netloc}"
         self._timeout = timeout
-        self._lock = threading.Lock()
-        self._conn: http.client.HTTPConnection | None = None
+        self._token = token
+        self._client: httpx.Client | None = None
 
     def __repr__(self) -> str:
         return f"HttpLedger({self.base!r})"
@@ -51,36 +68,41 @@ class HttpLedger(DeployingLedger):
 
     # -- transport ------------------------------------------------------------------------------------
 
-    def _connect(self) -> http.client.HTTPConnection:
-        host, port = self._parts.hostname or "", self._parts.port
-        if self._parts.scheme == "https":
-            return http.client.HTTPSConnection(host, port, timeout=self._timeout, context=ssl.create_default_context())
-        return http.client.HTTPConnection(host, port, timeout=self._timeout)
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            headers = {"Accept": "application/json"}
+            if self._token:
+                headers["Authorization"] = f"Bearer {self._token}"  # httpx drops it on a cross-origin redirect
+            self._client = httpx.Client(
+                headers=headers,
+                timeout=self._timeout,
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                trust_env=False,  # no proxy or .netrc credentials from the environment
+            )
+        return self._client
 
     def _exchange(self, method: str, target: str, body: bytes | None) -> tuple[int, bytes]:
-        headers = {"Accept": "application/json"}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
+        url = self._origin + target
+        headers = {"Content-Type": "application/json"} if body is not None else {}
         for attempt in (1, 2):
-            fresh = self._conn is None
-            if self._conn is None:
-                self._conn = self._connect()
             try:
-                self._conn.request(method, target, body=body, headers=headers)
-                response = self._conn.getresponse()
-                data = response.read()
-                if response.will_close:
-                    self.close_locked()
-                return response.status, data
-            except _RETRYABLE as exc:
-                self.close_locked()
-                if fresh or attempt == 2:  # a kept-alive connection may have been closed by the node: retry once
-                    raise EngineError(
-                        f"the node {self.base} closed the connection: {exc or type(exc).__name__}"
-                    ) from None
-            except (OSError, http.client.HTTPException) as exc:
-                self.close_locked()
-                reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+                with self._http().stream(method, url, content=body, headers=headers) as response:
+                    data = bytearray()
+                    for chunk in response.iter_bytes():
+                        data += chunk
+                        if len(data) > MAX_ANSWER:
+                            raise EngineError(f"the node {self.base} sent an answer over {MAX_ANSWER} bytes")
+                    return response.status_code, bytes(data)
+            except httpx.RemoteProtocolError as exc:  # a kept-alive connection closed by the node: retry once
+                if attempt == 2:
+                    raise EngineError(f"the node {self.base} closed the connection: {exc}") from None
+            except httpx.TooManyRedirects:
+                raise EngineError(f"the node {self.base} redirects more than {MAX_REDIRECTS} times") from None
+            except httpx.InvalidURL as exc:
+                raise InputError(f"invalid node URL {self.base!r}: {exc}") from None
+            except httpx.HTTPError as exc:
+                reason = str(exc) or type(exc).__name__
                 raise EngineError(f"cannot reach the node {self.base}: {reason}") from None
         raise AssertionError("unreachable")
 
@@ -89,36 +111,33 @@ class HttpLedger(DeployingLedger):
     ) -> tuple[int, Any]:
         target = self._prefix + path + (f"?{urllib.parse.urlencode(query)}" if query else "")
         payload = None if body is None else json.dumps(body).encode()
-        with self._lock:
-            status, data = self._exchange(method, target, payload)
+        status, data = self._exchange(method, target, payload)
         try:
             value = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise EngineError(f"the node {self.base} answered {status} with something that is not JSON") from None
         if status < 400:
             return status, value
         error = value.get("error") if isinstance(value, dict) else None
-        message = str(error.get("message")) if isinstance(error, dict) else f"status {status}"
+        message = str(error.get("message"))[:500] if isinstance(error, dict) else f"status {status}"
         if status == 404 and isinstance(error, dict) and error.get("code") == NO_PROOF:
             return status, value
         if status == 404:
             raise EngineError(f"the node {self.base} does not serve {path} ({message}): is the URL right?")
+        if status in (401, 403):
+            hint = " (set $GOSHFILE_NODE_TOKEN or $GOSHFILE_NODE_TOKEN_FILE)" if status == 401 else ""
+            raise InputError(f"the node {self.base} refused the request: {message}{hint}")
         if status == 400:
             raise InputError(f"the node {self.base} refused the request: {message}")
         if status == 422:
             raise VerificationError(f"the node {self.base}: {message}")
         raise EngineError(f"the node {self.base} failed ({status}): {message}")
 
-    def close_locked(self) -> None:
-        """Drop the connection (the caller holds the lock)."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
     def close(self) -> None:
-        """Close the kept-alive connection (the next call opens a new one)."""
-        with self._lock:
-            self.close_locked()
+        """Close the kept-alive connections (the next call opens new ones)."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
     # -- the Ledger protocol ---------------------------------------------------------------------------
 

@@ -84,13 +84,13 @@ class Head:
 
 @dataclass(frozen=True)
 class Broken:
-    """The first record that breaks the log, and why."""
+    """The first record that breaks the log, and why (``seq`` 0: the file itself, before any record)."""
 
     seq: int
     reason: str
 
     def __str__(self) -> str:
-        return f"record {self.seq}: {self.reason}"
+        return f"record {self.seq}: {self.reason}" if self.seq else self.reason
 
 
 @dataclass(frozen=True)

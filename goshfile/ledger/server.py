@@ -1,4 +1,4 @@
-"""The node's HTTP/JSON server: the local ledger (and the node's git repositories) for a team.
+"""The node's HTTP/JSON API: the local ledger (and the node's git repositories) for a team.
 
 API (all JSON, ``docs/ledger.md`` has the details):
 
@@ -7,25 +7,36 @@ API (all JSON, ``docs/ledger.md`` has the details):
 - ``GET /v1/proofs/<address>`` or ``GET /v1/proofs?public=HEX&content=TEXT``: the proof, 404 when none;
 - ``GET /v1/check?public=HEX&content=TEXT``: ``{"address": ..., "valid": true|false}``;
 - ``POST /v1/proofs`` with ``{"public", "content", "signature", "payer"?}``: the signature is
-  verified before anything is written; 201 with the new proof, 200 with the existing one;
+  verified before anything is written; 201 with the new proof, 200 with the existing one. With
+  ``deploy_needs_token`` the request must also carry the node's token (``Authorization: Bearer``);
 - ``GET /v1/log?after=SEQ&limit=N``: log records in order, for ``goshfile node verify-log``;
 - ``/git/...``: git smart HTTP for the node's repositories (:mod:`goshfile.gosh.http_git`).
 
 Errors are ``{"error": {"status": N, "code": "...", "message": "..."}}`` with a 4xx status for a
-bad request and 5xx when the ledger itself fails; never a traceback.
+bad request and 5xx when the ledger itself fails (logged, never a traceback in the answer).
+:func:`create_app` returns the Starlette app (mountable beside the dashboard); :class:`NodeServer`
+serves it with the limits of :mod:`goshfile.serving`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import logging
 import re
-import socket
 import urllib.parse
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 
 from goshfile import __version__
 from goshfile.errors import EngineError, GoshfileError, InputError, VerificationError
@@ -34,219 +45,103 @@ from goshfile.keys.keypair import SIGNATURE_HEX
 from goshfile.ledger import proof as proofs
 from goshfile.ledger.protocol import Deployment, check_proof
 from goshfile.ledger.sqlite import SqliteLedger
-from goshfile.serving import in_background
+from goshfile.serving import AppServer, Limits, in_background
+from goshfile.web import HttpError, authorized, error_response, http_exception_response, read_body
 
+__all__ = ["Limits", "NodeAuth", "NodeServer", "create_app", "parse_listen", "serving"]
+log = logging.getLogger("goshfile.server")
 MAX_BODY = 64 * 1024
-CHUNK = 64 * 1024
-LINGER_SECONDS = 2.0  # how long an unread request body is drained before closing
-MAX_LINGER_BYTES = 16 * 1024 * 1024
 MAX_LOG_PAGE = 1000
-_PROOF_PATH = re.compile(r"^/v1/proofs/(?P<address>[^/]+)$")
+MAX_INT_DIGITS = 18  # query integers and JSON numbers: anything longer is refused, never converted
+MAX_QUERY_FIELDS = 16
 _DEPLOY_FIELDS = {"public", "content", "signature", "payer"}
-
-
-class HttpError(Exception):
-    """A response with an error status: ``code`` is a stable word, ``message`` a sentence for people."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+_ASCII_INT = re.compile(rf"[0-9]{{1,{MAX_INT_DIGITS}}}")
+TOKEN_REALM = 'Bearer realm="goshfile node"'
 
 
 def parse_listen(text: str) -> tuple[str, int]:
     """``HOST:PORT`` (``[v6]:PORT`` for IPv6; port 0 picks a free one); InputError otherwise."""
     host, sep, port = text.strip().rpartition(":")
     host = host.removeprefix("[").removesuffix("]")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
+    if not sep or not host or not _ASCII_INT.fullmatch(port) or int(port) > 65535:
         raise InputError(f"--listen {text!r}: expected HOST:PORT, e.g. 127.0.0.1:8750")
     return host, int(port)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: NodeServer
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body are two writes: do not wait for an ACK between them
-    server_version = f"goshfile-node/{__version__}"
+@dataclass(frozen=True)
+class NodeAuth:
+    """Who may write: ``token`` is the node's secret; deployments also need it when ``deploy_needs_token``."""
 
-    def do_GET(self) -> None:
-        self._dispatch()
+    token: str | None = None
+    deploy_needs_token: bool = False
 
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def _not_allowed(self) -> None:
-        self._consumed = self._no_body()
-        self._error(HttpError(405, "method_not_allowed", f"{self.command} is not supported; use GET or POST"))
-
-    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
-
-    # -- plumbing -------------------------------------------------------------------------------------
-
-    def _no_body(self) -> bool:
-        """True when the request has no body (so nothing is left unread on the connection)."""
-        return self.headers.get("Content-Length", "0") in ("", "0") and not self.headers.get("Transfer-Encoding")
-
-    def _dispatch(self) -> None:
-        self._consumed = self._no_body()  # set again once a body is read
-        try:
-            split = urllib.parse.urlsplit(self.path)
-            path = urllib.parse.unquote(split.path)
-            if self.server.node_path is not None and http_git.handle(self, self.server.node_path):
-                self._consumed = True  # git's backend read the body
-                return
-            status, body = self._route(path, split.query)
-            self._send_json(status, body)
-        except HttpError as exc:
-            self._error(exc)
-        except InputError as exc:
-            self._error(HttpError(400, "bad_request", str(exc)))
-        except VerificationError as exc:
-            self._error(HttpError(422, "verification_failed", str(exc)))
-        except EngineError as exc:
-            self.log_error("ledger failure: %s", exc)
-            self._error(HttpError(503, "ledger_unavailable", str(exc)))
-        except GoshfileError as exc:
-            self._error(HttpError(500, "internal_error", str(exc)))
-        except Exception as exc:  # a bug: say so without a traceback, keep serving
-            self.log_error("internal error on %s %s: %r", self.command, self.path, exc)
-            self._error(HttpError(500, "internal_error", "internal error (see the node's log)"))
-
-    def _send_json(self, status: int, body: Any) -> None:
-        data = (json.dumps(body, separators=(",", ":")) + "\n").encode()
-        if not getattr(self, "_consumed", True):
-            self.close_connection = True  # an unread body would be taken for the next request
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-    def _error(self, exc: HttpError) -> None:
-        self._send_json(exc.status, {"error": {"status": exc.status, "code": exc.code, "message": exc.message}})
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Errors found by the HTTP layer itself (malformed request line, headers) as JSON too."""
-        self.close_connection = True
-        words = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 414: "uri_too_long"}
-        text = message or self.responses.get(code, ("error",))[0]
-        with contextlib.suppress(OSError):
-            self._error(HttpError(code, words.get(code, "error"), text))
-
-    def finish(self) -> None:
-        """Close gently when a request body was left unread: stop sending, then drain what the client sent.
-
-        Closing a socket with unread input makes the kernel reset the connection, and the client may then
-        lose the error response it was about to read.
-        """
-        super().finish()
-        if getattr(self, "_consumed", True) or not self.close_connection:
-            return
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_WR)
-            self.connection.settimeout(LINGER_SECONDS)
-            drained = 0
-            while drained < MAX_LINGER_BYTES and (data := self.connection.recv(CHUNK)):
-                drained += len(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if not self.server.quiet:
-            super().log_message(format, *args)
-
-    # -- routes -----------------------------------------------------------------------------------------
-
-    def _query(self, query: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, str]:
-        try:
-            pairs = urllib.parse.parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
-        except ValueError:
-            raise HttpError(400, "bad_request", "malformed query string") from None
-        values: dict[str, str] = {}
-        for name, value in pairs:
-            if name not in required and name not in optional:
-                raise HttpError(400, "bad_request", f"unknown query parameter {name!r}")
-            if name in values:
-                raise HttpError(400, "bad_request", f"query parameter {name!r} given twice")
-            values[name] = value
-        missing = [name for name in required if name not in values]
-        if missing:
-            raise HttpError(400, "bad_request", f"missing query parameter {missing[0]!r}")
-        return values
-
-    def _route(self, path: str, query: str) -> tuple[int, Any]:
-        ledger = self.server.ledger
-        known = path in ("/v1/info", "/v1/address", "/v1/check", "/v1/proofs", "/v1/log") or _PROOF_PATH.match(path)
-        if not known:
-            raise HttpError(404, "not_found", f"no such endpoint {path!r} (see docs/ledger.md)")
-        if self.command == "POST":
-            if path != "/v1/proofs":
-                raise HttpError(405, "method_not_allowed", f"use GET for {path}")
-            return self._deploy(query)
-        if path == "/v1/info":
-            self._query(query, ())
-            head = ledger.head()
-            return 200, {"contract": proofs.CONTRACT, "records": head.seq, "head": head.hash, "version": __version__}
-        if path == "/v1/log":
-            args = self._query(query, (), ("after", "limit"))
-            after, limit = _int(args.get("after", "0"), "after"), _int(args.get("limit", str(MAX_LOG_PAGE)), "limit")
-            records = ledger.records(after, min(max(limit, 1), MAX_LOG_PAGE))
-            return 200, {"records": [record.to_json() for record in records]}
-        if match := _PROOF_PATH.match(path):
-            self._query(query, ())
-            found = ledger.get_by_address(match["address"])
-        else:
-            args = self._query(query, ("public", "content"))
-            public, content = args["public"], args["content"]
-            if path == "/v1/address":
-                return 200, {"address": proofs.address(public, content)}
-            found = ledger.get(public, content)
-            if path == "/v1/check":
-                return 200, {"address": proofs.address(public, content), "valid": check_proof(found, public, content)}
-        if found is None:
-            raise HttpError(404, "no_proof", "no proof is recorded at that address")
-        return 200, found.to_json()
-
-    def _deploy(self, query: str) -> tuple[int, Any]:
-        self._query(query, ())
-        deployment = _deployment(self._body())
-        if not deployment.verifies():
-            raise HttpError(422, "bad_signature", "the signature does not verify for this public key and content")
-        proof, created = self.server.ledger.deploy(deployment)
-        return (201 if created else 200), {"created": created, "proof": proof.to_json()}
-
-    def _body(self) -> Any:
-        if self.headers.get("Transfer-Encoding"):
-            self.close_connection = True
-            raise HttpError(411, "length_required", "send the body with a Content-Length (no chunked encoding)")
-        length = self.headers.get("Content-Length")
-        if length is None or not length.isdigit():
-            self.close_connection = True
-            raise HttpError(411, "length_required", "a POST needs a Content-Length header")
-        if int(length) > MAX_BODY:
-            self.close_connection = True  # the body is not read: the connection cannot be reused
-            raise HttpError(413, "too_large", f"the body is {length} bytes; at most {MAX_BODY} are accepted")
-        data = self.rfile.read(int(length))
-        self._consumed = True
-        try:
-            return json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise HttpError(400, "bad_request", f"the body is not JSON: {exc}") from None
+    def __post_init__(self) -> None:
+        if self.deploy_needs_token and not self.token:
+            raise InputError("requiring a token for deployments needs a token (--token-file)")
 
 
-def _int(text: str, name: str) -> int:
-    if not text.isdigit():
-        raise HttpError(400, "bad_request", f"query parameter {name!r} must be a non-negative integer")
+def parse_query(request: Request, required: tuple[str, ...] = (), optional: tuple[str, ...] = ()) -> dict[str, str]:
+    """The query parameters, each known and given once; HttpError 400 otherwise."""
+    query = request.scope["query_string"].decode("latin-1")
+    try:
+        pairs = urllib.parse.parse_qsl(
+            query, keep_blank_values=True, strict_parsing=bool(query), max_num_fields=MAX_QUERY_FIELDS
+        )
+    except ValueError:
+        raise HttpError(400, "bad_request", "malformed query string") from None
+    values: dict[str, str] = {}
+    for name, value in pairs:
+        if name not in required and name not in optional:
+            raise HttpError(400, "bad_request", f"unknown query parameter {name[:40]!r}")
+        if name in values:
+            raise HttpError(400, "bad_request", f"query parameter {name!r} given twice")
+        values[name] = value
+    missing = [name for name in required if name not in values]
+    if missing:
+        raise HttpError(400, "bad_request", f"missing query parameter {missing[0]!r}")
+    return values
+
+
+def query_int(text: str, name: str) -> int:
+    """A non-negative integer of ASCII digits (at most 18 of them); HttpError 400 otherwise."""
+    if not _ASCII_INT.fullmatch(text):
+        raise HttpError(
+            400, "bad_request", f"query parameter {name!r} must be a non-negative integer of at most 18 digits"
+        )
     return int(text)
 
 
-def _deployment(body: Any) -> Deployment:
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"a number of {len(text)} digits")
+    return int(text)
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(f"{text} is not JSON")
+
+
+def parse_json(data: bytes) -> Any:
+    """The JSON document in ``data``; HttpError 400 for anything else (deep nesting and long numbers too)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HttpError(400, "bad_request", "the body is not JSON: it is not UTF-8") from None
+    try:
+        return json.loads(text, parse_int=_json_int, parse_constant=_no_constant)
+    except RecursionError:
+        raise HttpError(400, "bad_request", "the body is not JSON this node takes: it nests too deeply") from None
+    except ValueError as exc:  # JSONDecodeError is a ValueError
+        raise HttpError(400, "bad_request", f"the body is not JSON: {str(exc)[:200]}") from None
+
+
+def deployment_from_json(body: Any) -> Deployment:
+    """The deployment in a POST body; HttpError or InputError (both 400) when malformed."""
     if not isinstance(body, dict):
         raise HttpError(400, "bad_request", "the body must be a JSON object with public, content and signature")
     unknown = sorted(set(body) - _DEPLOY_FIELDS)
     if unknown:
-        raise HttpError(400, "bad_request", f"unknown field {unknown[0]!r}")
+        raise HttpError(400, "bad_request", f"unknown field {unknown[0][:40]!r}")
     for name in ("public", "content", "signature"):
         if not isinstance(body.get(name), str):
             raise HttpError(400, "bad_request", f"field {name!r} is required and must be a string")
@@ -260,11 +155,133 @@ def _deployment(body: Any) -> Deployment:
                       proofs.normalize_payer(payer))  # fmt: skip
 
 
-class NodeServer(ThreadingHTTPServer):
-    """The node's HTTP server over one ledger (and, with ``node_path``, its git repositories)."""
+Handler = Callable[[Request], Awaitable[tuple[int, Any]]]
+T = TypeVar("T")
 
-    daemon_threads = True
-    request_queue_size = 128
+
+def _endpoint(handler: Handler, limits: Limits) -> Callable[[Request], Awaitable[Response]]:
+    """``handler`` with every failure turned into its JSON error (5xx ones logged)."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            status, body = await handler(request)
+            return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+        except HttpError as exc:
+            error = exc
+        except InputError as exc:
+            error = HttpError(400, "bad_request", str(exc))
+        except VerificationError as exc:
+            error = HttpError(422, "verification_failed", str(exc))
+        except EngineError as exc:
+            log.error("ledger failure on %s %s: %s", request.method, request.url.path, exc)
+            error = HttpError(503, "ledger_unavailable", str(exc))
+        except TimeoutError:
+            log.error("%s %s took over %g s", request.method, request.url.path, limits.request_timeout)
+            error = HttpError(503, "timeout", f"the node did not answer within {limits.request_timeout:g} s")
+        except GoshfileError as exc:
+            log.error("error on %s %s: %s", request.method, request.url.path, exc)
+            error = HttpError(500, "internal_error", str(exc))
+        except Exception:  # a bug: logged with its traceback, the client gets one line
+            log.exception("internal error on %s %s", request.method, request.url.path)
+            error = HttpError(500, "internal_error", "internal error (see the node's log)")
+        return error_response(error, request)
+
+    return endpoint
+
+
+def create_app(
+    ledger: SqliteLedger,
+    *,
+    node_path: Path | None = None,
+    auth: NodeAuth | None = None,
+    limits: Limits | None = None,
+    max_body: int = MAX_BODY,
+) -> Starlette:
+    """The node's Starlette app over ``ledger`` (and the git repositories of ``node_path`` under ``/git``)."""
+    auth = auth or NodeAuth()
+    limits = limits or Limits()
+
+    async def work(call: Callable[..., T], *args: Any) -> T:
+        """``call(*args)`` on the worker pool, within the request timeout."""
+        async with asyncio.timeout(limits.request_timeout):
+            return await run_in_threadpool(call, *args)
+
+    async def info(request: Request) -> tuple[int, Any]:
+        parse_query(request)
+        head = await work(ledger.head)
+        return 200, {"contract": proofs.CONTRACT, "records": head.seq, "head": head.hash, "version": __version__}
+
+    async def log_page(request: Request) -> tuple[int, Any]:
+        args = parse_query(request, (), ("after", "limit"))
+        after = query_int(args.get("after", "0"), "after")
+        limit = min(max(query_int(args.get("limit", str(MAX_LOG_PAGE)), "limit"), 1), MAX_LOG_PAGE)
+        records = await work(ledger.records, after, limit)
+        return 200, {"records": [record.to_json() for record in records]}
+
+    async def by_address(request: Request) -> tuple[int, Any]:
+        parse_query(request)
+        found = await work(ledger.get_by_address, request.path_params["address"])
+        return _found(found)
+
+    async def address(request: Request) -> tuple[int, Any]:
+        args = parse_query(request, ("public", "content"))
+        return 200, {"address": proofs.address(args["public"], args["content"])}
+
+    async def check(request: Request) -> tuple[int, Any]:
+        args = parse_query(request, ("public", "content"))
+        public, content = args["public"], args["content"]
+        where = proofs.address(public, content)
+        found = await work(ledger.get_by_address, where)
+        return 200, {"address": where, "valid": check_proof(found, public, content)}
+
+    async def proofs_root(request: Request) -> tuple[int, Any]:
+        if request.method == "POST":
+            return await deploy(request)
+        args = parse_query(request, ("public", "content"))
+        return _found(await work(ledger.get, args["public"], args["content"]))
+
+    async def deploy(request: Request) -> tuple[int, Any]:
+        parse_query(request)
+        presented = "authorization" in request.headers and auth.token is not None  # a tokenless node ignores it
+        if (presented or auth.deploy_needs_token) and not (auth.token and authorized(request, auth.token)):
+            why = "the token is not this node's" if presented else "this node takes deployments only with its token"
+            raise HttpError(401, "unauthorized", why, {"WWW-Authenticate": TOKEN_REALM})
+        deployment = deployment_from_json(parse_json(await read_body(request, max_body, limits.body_timeout)))
+        if not deployment.verifies():
+            raise HttpError(422, "bad_signature", "the signature does not verify for this public key and content")
+        proof, created = await work(ledger.deploy, deployment)
+        return (201 if created else 200), {"created": created, "proof": proof.to_json()}
+
+    def route(path: str, handler: Handler, methods: list[str]) -> Route:
+        return Route(path, _endpoint(handler, limits), methods=methods)
+
+    routes: list[BaseRoute] = [
+        route("/v1/info", info, ["GET"]),
+        route("/v1/address", address, ["GET"]),
+        route("/v1/check", check, ["GET"]),
+        route("/v1/proofs", proofs_root, ["GET", "POST"]),
+        route("/v1/proofs/{address}", by_address, ["GET"]),
+        route("/v1/log", log_page, ["GET"]),
+    ]
+    if node_path is not None:
+        routes.append(Mount("/git", http_git.create_app(node_path, token=auth.token, limits=limits)))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await work(ledger.close)
+
+    return Starlette(routes=routes, exception_handlers={HTTPException: http_exception_response}, lifespan=lifespan)
+
+
+def _found(found: proofs.Proof | None) -> tuple[int, Any]:
+    if found is None:
+        raise HttpError(404, "no_proof", "no proof is recorded at that address")
+    return 200, found.to_json()
+
+
+class NodeServer(AppServer):
+    """The node's app served on ``host:port`` (see :mod:`goshfile.serving` for the limits)."""
 
     def __init__(
         self,
@@ -274,22 +291,13 @@ class NodeServer(ThreadingHTTPServer):
         *,
         node_path: Path | None = None,
         quiet: bool = True,
+        auth: NodeAuth | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.ledger = ledger
         self.node_path = node_path
-        self.quiet = quiet
-        if ":" in host:
-            self.address_family = socket.AF_INET6
-        try:
-            super().__init__((host, port), _Handler)
-        except OSError as exc:
-            raise EngineError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-
-    @property
-    def url(self) -> str:
-        """The node URL, the form ``-n`` and ``GOSH_NETWORK`` take."""
-        name, port = str(self.server_address[0]), self.server_address[1]
-        return f"http://[{name}]:{port}" if ":" in name else f"http://{name}:{port}"
+        app = create_app(ledger, node_path=node_path, auth=auth, limits=limits)
+        super().__init__(app, host, port, limits=limits, access_log=not quiet)
 
     def server_close(self) -> None:
         super().server_close()
@@ -297,7 +305,14 @@ class NodeServer(ThreadingHTTPServer):
 
 
 @contextlib.contextmanager
-def serving(ledger_path: Path, *, node_path: Path | None = None) -> Iterator[NodeServer]:
+def serving(
+    ledger_path: Path,
+    *,
+    node_path: Path | None = None,
+    auth: NodeAuth | None = None,
+    limits: Limits | None = None,
+) -> Iterator[NodeServer]:
     """A node on 127.0.0.1 (a free port) in a background thread, for the duration of the block."""
-    with in_background(NodeServer(SqliteLedger(ledger_path), node_path=node_path)) as server:
-        yield server
+    server = NodeServer(SqliteLedger(ledger_path), node_path=node_path, auth=auth, limits=limits)
+    with in_background(server) as running:
+        yield running

@@ -20,7 +20,7 @@ from pathlib import Path
 from goshfile.errors import EngineError, InputError, VerificationError
 from goshfile.keys.keypair import parse_public
 from goshfile.ledger import proof as proofs
-from goshfile.ledger.log import GENESIS, Head, LogReport, Record, record_hash, verify_records
+from goshfile.ledger.log import GENESIS, Broken, Head, LogReport, Record, record_hash, verify_records
 from goshfile.ledger.proof import Proof, format_time, parse_time
 from goshfile.ledger.protocol import DeployingLedger, Deployment, check_proof
 
@@ -288,6 +288,38 @@ class SqliteLedger(DeployingLedger):
             after = chunk[-1].seq
 
     def verify_log(self) -> LogReport:
-        """Check the whole log: chain, hashes, addresses, signatures, and the recorded head."""
-        stated = self.head()
-        return verify_records(self.iter_records(), stated)
+        """Check the whole file: SQLite's integrity check, then the log (chain, hashes, addresses, signatures,
+        the recorded head), then the address index against the records (what ``check`` looks proofs up by).
+
+        InputError when there is no ledger at the path (nothing is created).
+        """
+        if not self._ready and not self.path.is_file():
+            raise InputError(f"there is no ledger at {self.path}" + ("" if self.path.parent.is_dir() else
+                             f" (no folder {self.path.parent})"))  # fmt: skip
+        with self._connection() as conn:
+            damage = [row[0] for row in conn.execute("PRAGMA integrity_check(20)")]
+        if damage != ["ok"]:
+            reason = f"the file fails SQLite's integrity check (damaged index or pages): {'; '.join(damage)}"
+            return LogReport(0, Head(0, GENESIS), Broken(0, reason))
+        report = verify_records(self.iter_records(), self.head())
+        if not report.ok:
+            return report
+        mismatch = self._index_mismatch()
+        if mismatch is not None:
+            reason = "the address index does not lead to it (a lookup by its address finds another record or none)"
+            return LogReport(report.records, report.head, Broken(mismatch, reason))  # the chain itself holds
+        return report
+
+    def _index_mismatch(self) -> int | None:
+        """The first record whose address, looked up through the address index, is not that record."""
+        with self._connection() as conn:
+            index = conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'proofs' AND sql IS NULL"
+            ).fetchone()
+            if index is None:
+                return 1 if self.head().seq else None  # the unique index is gone
+            lookup = f'SELECT q.seq FROM proofs AS q INDEXED BY "{index[0]}" WHERE q.address = p.address'
+            row = conn.execute(
+                f"SELECT p.seq FROM proofs AS p NOT INDEXED WHERE ({lookup}) IS NOT p.seq ORDER BY p.seq LIMIT 1"
+            ).fetchone()
+        return int(row[0]) if row else None

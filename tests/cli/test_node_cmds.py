@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from goshfile.cli.main import main
@@ -82,8 +83,9 @@ def test_serve_on_a_port_in_use(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_verify_log_of_the_default_ledger(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "node", "verify-log")
-    assert code == 0 and out == f"ledger {default_ledger_path()}: ok, 0 records, head {'0' * 64}\n"
+    code, out, err = run(capsys, "node", "verify-log")  # nothing signed yet: no ledger, and that is no "ok"
+    assert code != 0 and out == "" and f"there is no ledger at {default_ledger_path()}" in err
+    assert not default_ledger_path().exists()
     ledger = SqliteLedger(default_ledger_path())
     for i in range(3):
         ledger.sign(ALICE, digest(i))
@@ -118,3 +120,41 @@ def test_verify_log_of_an_unreachable_node(capsys: pytest.CaptureFixture[str]) -
 def test_node_help_names_the_api_docs(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "node", "serve", "--help")
     assert code == 0 and "docs/ledger.md" in out and "--listen HOST:PORT" in out
+
+
+def test_quiet_hides_requests_but_never_errors(tmp_path: Path) -> None:
+    node = tmp_path / "node"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "goshfile.cli.main", "node", "serve", "-q", "--listen", "127.0.0.1:0",
+         "--node", str(node)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+    )  # fmt: skip
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    try:
+        with httpx.Client() as client:
+            assert client.get(url + "/v1/info").status_code == 200
+            (node / "ledger.db").write_bytes(b"this is no longer a database" * 200)  # the disk went bad
+            for suffix in ("-wal", "-shm"):
+                (node / f"ledger.db{suffix}").unlink(missing_ok=True)
+            answer = client.get(url + "/v1/log")
+            assert answer.status_code == 503 and answer.json()["error"]["code"] == "ledger_unavailable"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    assert "ledger failure on GET /v1/log" in err  # the error is logged
+    assert "GET /v1/info" not in err and '" 200' not in err  # requests are not
+    assert "Traceback" not in err
+
+
+def test_serve_without_the_web_extra_names_it(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules.update(uvicorn=None, starlette=None)\n"
+        "from goshfile.cli.main import main; sys.exit(main(sys.argv[1:]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "node", "serve", "--node", str(tmp_path / "node")],
+        capture_output=True, text=True, cwd=REPO, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "needs the 'web' extra" in done.stderr and "pip install 'goshfile[web]'" in done.stderr

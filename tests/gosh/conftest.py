@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from goshfile.gosh.http_git import GitHttpServer, serving
+from goshfile.tokens import ENV_TOKEN
 from tests.gosh.helpers import SYSTEM, isolated_home
+
+TOKEN = "push-token-" + "7" * 20
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +28,8 @@ def url() -> str:
 
 @pytest.fixture
 def http_node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GitHttpServer]:
-    """A node served over HTTP on 127.0.0.1, selected through GOSH_NETWORK."""
-    with serving(tmp_path / "http-node") as server:
+    """A node served over HTTP on 127.0.0.1, selected through GOSH_NETWORK; pushers have its token."""
+    with serving(tmp_path / "http-node", token=TOKEN) as server:
         monkeypatch.setenv("GOSH_NETWORK", server.url)
+        monkeypatch.setenv(ENV_TOKEN, TOKEN)
         yield server

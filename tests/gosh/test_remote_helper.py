@@ -9,9 +9,12 @@ import pytest
 
 from goshfile.errors import InputError
 from goshfile.gosh.http_git import GitHttpServer
-from goshfile.gosh.remote_helper import url_from_git
+from goshfile.gosh.remote_helper import http_env, url_from_git
 from goshfile.gosh.store import RepoStore
 from goshfile.gosh.url import GoshUrl
+from goshfile.ledger.server import NodeAuth, serving
+from goshfile.tokens import ENV_TOKEN
+from tests.gosh.conftest import TOKEN
 from tests.gosh.helpers import SYSTEM, commit, git, work_repo
 
 
@@ -102,11 +105,27 @@ def test_addresses_git_hands_the_helper() -> None:
 def test_push_clone_fetch_through_the_node_server_and_its_ledger(
     tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from goshfile.ledger.server import serving
-
     node = tmp_path / "team-node"
-    with serving(node / "ledger.db", node_path=node) as server:
+    with serving(node / "ledger.db", node_path=node, auth=NodeAuth(TOKEN)) as server:
         monkeypatch.setenv("GOSH_NETWORK", server.url)
+        monkeypatch.setenv(ENV_TOKEN, TOKEN)
         _, second = round_trip(tmp_path, url)
     bare = RepoStore(node).path(SYSTEM, "dao", "repo")
     assert git("rev-parse", "main", cwd=bare).stdout.strip() == second
+
+
+def test_a_malformed_node_url_in_gosh_network_is_one_line(
+    tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOSH_NETWORK", "http://[::1")
+    done = git("ls-remote", url, ok=False)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "git-remote-gosh: error: invalid node URL 'http://[::1' (from GOSH_NETWORK): Invalid IPv6 URL" in done.stderr
+
+
+def test_the_token_reaches_git_as_a_header_without_redirects() -> None:
+    env = http_env({"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "a.b", "GIT_CONFIG_VALUE_0": "c"}, TOKEN)
+    assert env["GIT_CONFIG_COUNT"] == "3" and env["GIT_CONFIG_KEY_0"] == "a.b"
+    settings = {env[f"GIT_CONFIG_KEY_{i}"]: env[f"GIT_CONFIG_VALUE_{i}"] for i in (1, 2)}
+    assert settings == {"http.followRedirects": "false", "http.extraHeader": f"Authorization: Bearer {TOKEN}"}
+    assert http_env({"X": "1"}, None) == {"X": "1"}

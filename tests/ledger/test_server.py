@@ -17,7 +17,7 @@ import pytest
 from goshfile.errors import EngineError, InputError, VerificationError
 from goshfile.keys import KeyPair
 from goshfile.ledger import Deployment, HttpLedger, SqliteLedger, address, message
-from goshfile.ledger.server import NodeServer, parse_listen, serving
+from goshfile.ledger.server import MAX_BODY, NodeServer, parse_listen, serving
 from tests.ledger.helpers import ALICE, BOB, DIGEST, OTHER_DIGEST, digest, run_concurrently
 
 
@@ -141,8 +141,11 @@ def _exchange_raw(node: NodeServer, data: bytes) -> str:
 def test_body_size_and_length_limits(node: NodeServer) -> None:
     status, answer = request(node, "POST", "/v1/proofs", b"x" * (64 * 1024 + 1))
     assert status == 413 and answer["error"]["code"] == "too_large"
-    reply = _exchange_raw(node, b"POST /v1/proofs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
-    assert reply.startswith("HTTP/1.1 411") and '"code":"length_required"' in reply
+    chunked = b"POST /v1/proofs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    reply = _exchange_raw(node, chunked + b"%x\r\n%s\r\n0\r\n\r\n" % (MAX_BODY + 1, b"x" * (MAX_BODY + 1)))
+    assert reply.startswith("HTTP/1.1 413") and '"code":"too_large"' in reply
+    reply = _exchange_raw(node, chunked + b"2\r\n[]\r\n0\r\n\r\n")  # chunked bodies are read like others
+    assert reply.startswith("HTTP/1.1 400") and "must be a JSON object" in reply
 
 
 @pytest.mark.parametrize("line", [b"GET /v1/info HTTX/1.1", b"NONSENSE", b"GET /v1/info HTTP/1.1 more"])

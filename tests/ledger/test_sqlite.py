@@ -68,7 +68,8 @@ def test_reads_do_not_create_the_file(ledger: SqliteLedger) -> None:
     assert not ledger.check(ALICE.public_hex, DIGEST)
     assert ledger.get(ALICE.public_hex, DIGEST) is None
     assert ledger.records() == []
-    assert ledger.verify_log().ok
+    with pytest.raises(InputError, match="there is no ledger at"):
+        ledger.verify_log()
     assert not ledger.path.exists()
 
 
