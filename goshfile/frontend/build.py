@@ -17,6 +17,7 @@ from typing import TextIO
 from goshfile.errors import EngineError, GoshfileError, InputError, SpecError
 from goshfile.frontend.convert import BaseImage, convert
 from goshfile.frontend.gateway import UNKNOWN, Gateway
+from goshfile.frontend.multiplatform import build_platforms, check_runnable, worker_platforms
 from goshfile.frontend.options import MAIN_CONTEXT, BuildOptions, parse_options, worker_platform
 from goshfile.images import reference
 from goshfile.llb import Platform, State, marshal, op_digest
@@ -29,11 +30,19 @@ DOCKERFILE_LOCAL = "dockerfile"  # the local that holds the build definition fil
 class Frontend:
     """One build through a gateway."""
 
-    def __init__(self, gateway: Gateway, options: BuildOptions, session_id: str, platform: Platform) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        options: BuildOptions,
+        session_id: str,
+        platform: Platform,
+        runnable: list[Platform] | None = None,
+    ) -> None:
         self.gateway = gateway
         self.options = options
         self.session_id = session_id
         self.platform = platform
+        self.runnable = runnable or []  # the platforms the engine's worker can run programs of
         self._contexts: dict[str, State | None] = {}
         self.definition_vertex = ""
 
@@ -132,6 +141,7 @@ class Frontend:
     def build(self, created: datetime) -> tuple[str, dict[str, bytes]]:
         """Run the whole build; return the result ref and its metadata."""
         loaded = self.read_goshfile()
+        check_runnable(loaded, [self.platform], self.runnable)
         base = self.resolve_base(loaded)
         result = convert(loaded, base, self.options, self.context, self.platform, created)
         ref = self.gateway.solve(marshal(result.state.output))
@@ -153,7 +163,17 @@ def run(gateway: Gateway, opts: Mapping[str, str], env: Mapping[str, str], log: 
     try:
         options = parse_options(opts)
         platform = options.platform or worker_platform(env.get("BUILDKIT_WORKERS")) or Platform("linux", "amd64")
-        frontend = Frontend(gateway, options, env.get("BUILDKIT_SESSION_ID", ""), platform)
+        runnable = worker_platforms(env.get("BUILDKIT_WORKERS"))
+        session = env.get("BUILDKIT_SESSION_ID", "")
+        if len(options.platforms) > 1:
+            # every platform is checked before any is built
+            check_runnable(Frontend(gateway, options, session, platform).read_goshfile(), options.platforms, runnable)
+            multi = build_platforms(
+                lambda p: Frontend(gateway, options, session, p, runnable), options.platforms, _created(options)
+            )
+            gateway.return_refs(multi.refs, multi.metadata)
+            return 0
+        frontend = Frontend(gateway, options, session, platform, runnable)
         ref, metadata = frontend.build(_created(options))
     except GoshfileError as exc:
         gateway.return_error(UNKNOWN, str(exc))

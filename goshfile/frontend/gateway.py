@@ -39,6 +39,9 @@ class Gateway(Protocol):
     def return_result(self, ref: str, metadata: dict[str, bytes]) -> None:
         """Hand the final result to BuildKit."""
 
+    def return_refs(self, refs: dict[str, str], metadata: dict[str, bytes]) -> None:
+        """Hand BuildKit a multi-platform result: one ref per platform id."""
+
     def return_error(self, code: int, message: str) -> None:
         """Fail the build with ``message`` (shown to the user by the client)."""
 
@@ -102,6 +105,10 @@ class GrpcGateway:
     def return_result(self, ref: str, metadata: dict[str, bytes]) -> None:
         result = gw.Result(ref=gw.Ref(id=ref), metadata=metadata)
         self._stub.Return(gw.ReturnRequest(result=result))
+
+    def return_refs(self, refs: dict[str, str], metadata: dict[str, bytes]) -> None:
+        ref_map = gw.RefMap(refs={key: gw.Ref(id=ref) for key, ref in refs.items()})
+        self._stub.Return(gw.ReturnRequest(result=gw.Result(refs=ref_map, metadata=metadata)))
 
     def return_error(self, code: int, message: str) -> None:
         self._stub.Return(gw.ReturnRequest(error=gw.Status(code=code, message=message)))

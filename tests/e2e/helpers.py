@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import subprocess
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 FRONTEND_IMAGE = "teamgosh/goshfile:latest"
 REGISTRY = "127.0.0.1:5000"
 SETUP_HINT = "run scripts/setup.sh (it installs and starts Docker, the registry and the frontend image)"
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A Docker engine the end-to-end tests run on; ``name`` is the test id's engine part."""
+
+    name: str
+    min_major: int
+    containerd_store: bool  # image IDs are manifest digests there; BuildKit rewrites file times itself
+
+    def __str__(self) -> str:
+        return self.name
+
+
+HOST = Engine("host-26", 23, containerd_store=False)  # Debian's docker.io 26 on the machine
+CURRENT = Engine("current-28", 28, containerd_store=True)  # scripts/current-engine.sh
+ENGINES = [HOST, CURRENT]
 
 
 @dataclass(frozen=True)
@@ -20,11 +38,12 @@ class Run:
     output: str
 
 
-def run(cmd: list[str], cwd: Path | None = None, timeout: float = 300) -> Run:
+def run(cmd: list[str], cwd: Path | None = None, timeout: float = 300, env: Mapping[str, str] | None = None) -> Run:
     """Run ``cmd``, capturing stdout and stderr together."""
     proc = subprocess.run(
         cmd,
         cwd=cwd,
+        env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
