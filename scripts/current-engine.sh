@@ -66,13 +66,13 @@ make_image() {
   [ -n "$mirror" ] || { log "no Debian mirror in this machine's apt sources"; return 1; }
   mkdir -p "$state"
   if [ -n "${GOSHFILE_CURRENT_ROOTFS:-}" ]; then
-    # A forky minbase rootfs already made by debootstrap (used as it is, then removed).
+    # A forky minbase rootfs already made by debootstrap (completed in place, kept).
     root=$GOSHFILE_CURRENT_ROOTFS
   else
     root=$(mktemp -d "${TMPDIR:-/var/tmp}/goshfile-current-root.XXXXXX")
   fi
   # shellcheck disable=SC2064
-  trap "umount -l '$root/proc' '$root/dev' 2>/dev/null || true; rm -rf '$root'" RETURN
+  trap "umount -l '$root/proc' '$root/dev' 2>/dev/null || true; [ -n '${GOSHFILE_CURRENT_ROOTFS:-}' ] || rm -rf '$root'" RETURN
   if [ -z "${GOSHFILE_CURRENT_ROOTFS:-}" ]; then
     # Bookworm's debootstrap has no script for testing (forky): sid's works for it.
     log "debootstrap forky minbase from $mirror (log: $state/current-engine-debootstrap.log; a few minutes)"
@@ -87,7 +87,7 @@ make_image() {
   mount --bind /dev "$root/dev"
   log "installing docker.io, docker-cli, docker-buildx, containerd, runc, iptables, tini (log: $state/current-engine-apt.log)"
   chroot "$root" env DEBIAN_FRONTEND=noninteractive sh -c \
-    'apt-get update -qq && apt-get install -y -qq --no-install-recommends docker.io docker-cli docker-buildx containerd runc iptables iproute2 tini ca-certificates' \
+    'apt-get -o Acquire::Check-Valid-Until=false update -qq && apt-get install -y -qq --no-install-recommends docker.io docker-cli docker-buildx containerd runc iptables iproute2 tini ca-certificates' \
     >"$state/current-engine-apt.log" 2>&1 \
     || { tail -n 20 "$state/current-engine-apt.log" >&2; return 1; }
   umount -l "$root/proc" "$root/dev"

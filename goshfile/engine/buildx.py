@@ -34,9 +34,18 @@ class BuildRequest:
     build_contexts: dict[str, str] = field(default_factory=dict)
     push: bool = False
     no_cache: bool = False
-    platform: str | None = None
+    platform: str | None = None  # one os/arch[/variant], or several joined by commas
     frontend_image: str = FRONTEND_IMAGE
     progress: str = "auto"
+    # BuildKit's own exporter option (containerd image store): file times after SOURCE_DATE_EPOCH become it
+    rewrite_timestamp: bool = False
+    # BuildKit's own SLSA provenance attestation (``mode=min`` or ``mode=max``); None: none is added
+    buildkit_provenance: str | None = None
+
+    @property
+    def platforms(self) -> list[str]:
+        """The target platforms asked for (empty: the engine's)."""
+        return [p.strip() for p in (self.platform or "").split(",") if p.strip()]
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,11 @@ class BuildxBuilder:
             cmd += ["--label", f"{key}={value}"]
         for key, value in sorted(request.build_contexts.items()):
             cmd += ["--build-context", f"{key}={value}"]
-        if request.push:
+        # BuildKit's attestation makes the result an index with the build's times in it: only when asked
+        cmd += ["--provenance", request.buildkit_provenance or "false"]
+        if request.rewrite_timestamp:
+            cmd += ["--output", f"type=image,push={str(request.push).lower()},rewrite-timestamp=true"]
+        elif request.push:
             cmd.append("--push")
         if request.no_cache:
             cmd.append("--no-cache")
@@ -101,6 +114,7 @@ class BuildxBuilder:
             if proc.returncode != 0:
                 raise EngineError(f"docker buildx build failed (exit status {proc.returncode}); see its output above")
             metadata = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-        image_id = metadata.get("containerimage.config.digest")
+        # several platforms: no single config, the index digest names the image
+        image_id = metadata.get("containerimage.config.digest") or metadata.get("containerimage.digest")
         digest = metadata.get("containerimage.digest")
         return BuildResult(image_id, digest, metadata)
