@@ -20,6 +20,7 @@ from goshfile.errors import EngineError, InputError
 from goshfile.secrets import REFUSAL, looks_secret
 
 FRONTEND_IMAGE = f"teamgosh/goshfile:{__version__}"
+ARCHIVE = "image.tar"  # with rewrite_timestamp: the exported image, loaded into the engine after the build
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,10 @@ class BuildxBuilder:
         # BuildKit's attestation makes the result an index with the build's times in it: only when asked
         cmd += ["--provenance", request.buildkit_provenance or "false"]
         if request.rewrite_timestamp:
-            cmd += ["--output", f"type=image,push={str(request.push).lower()},rewrite-timestamp=true"]
+            # Docker 28's image exporter always unpacks, which BuildKit refuses with rewrite-timestamp:
+            # export an OCI archive (one platform or an index) with rewritten layers and load it
+            # (the engine keeps its blobs as they are, so its digests stay)
+            cmd += ["--output", f"type=oci,dest={metadata_file.parent / ARCHIVE},rewrite-timestamp=true"]
         elif request.push:
             cmd.append("--push")
         if request.no_cache:
@@ -113,8 +117,18 @@ class BuildxBuilder:
             )
             if proc.returncode != 0:
                 raise EngineError(f"docker buildx build failed (exit status {proc.returncode}); see its output above")
+            if request.rewrite_timestamp:
+                self._load(Path(tmp) / ARCHIVE)
             metadata = json.loads(meta_path.read_text()) if meta_path.exists() else {}
         # several platforms: no single config, the index digest names the image
         image_id = metadata.get("containerimage.config.digest") or metadata.get("containerimage.digest")
         digest = metadata.get("containerimage.digest")
         return BuildResult(image_id, digest, metadata)
+
+    def _load(self, archive: Path) -> None:
+        proc = subprocess.run(
+            [self.docker, "load", "-q", "-i", str(archive)], stdin=subprocess.DEVNULL, capture_output=True, check=False
+        )
+        if proc.returncode != 0:
+            message = proc.stderr.decode(errors="replace").strip()
+            raise EngineError(f"docker load of the built image failed: {message}")
