@@ -35,8 +35,8 @@ CURRENT_DOCKER_HOST=unix://$sockdir/docker.sock
 image=goshfile/current-engine:forky
 state=${GOSHFILE_STATE:-/var/lib/goshfile-dev}
 share=${TMPDIR:-/tmp}
-# Images copied from the host engine when the current engine lacks them.
-copy_images=(${GOSHFILE_CURRENT_IMAGES:-bash:latest teamgosh/goshfile:latest})
+# Images copied from the host engine when the current engine lacks them (every tag of a repository).
+copy_repos=(${GOSHFILE_CURRENT_IMAGES:-bash:latest teamgosh/goshfile})
 
 host_docker() { DOCKER_HOST=$HOST_DOCKER_HOST docker "$@"; }
 current_docker() { DOCKER_HOST=$CURRENT_DOCKER_HOST docker "$@"; }
@@ -146,13 +146,14 @@ start() {
 }
 
 copy_in() {
-  local missing=() img
-  for img in "${copy_images[@]}"; do
-    want=$(host_docker image inspect -f '{{.Id}}' "$img" 2>/dev/null) || continue
-    # The containerd store names images by manifest digest: compare the config digest instead.
-    have=$(current_docker image inspect -f '{{index .Config.Labels "goshfile.source-hash"}}|{{.Created}}' "$img" 2>/dev/null || true)
-    mine=$(host_docker image inspect -f '{{index .Config.Labels "goshfile.source-hash"}}|{{.Created}}' "$img")
-    [ "$have" = "$mine" ] || missing+=("$img")
+  local missing=() img have mine repo
+  for repo in "${copy_repos[@]}"; do
+    for img in $(host_docker images --format '{{.Repository}}:{{.Tag}}' "$repo" | grep -v '<none>'); do
+      # The two stores give one image different IDs: compare what the config says instead.
+      have=$(current_docker image inspect -f '{{index .Config.Labels "goshfile.source-hash"}}|{{.Created}}' "$img" 2>/dev/null || true)
+      mine=$(host_docker image inspect -f '{{index .Config.Labels "goshfile.source-hash"}}|{{.Created}}' "$img")
+      [ "$have" = "$mine" ] || missing+=("$img")
+    done
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "copying ${missing[*]} into the current engine"

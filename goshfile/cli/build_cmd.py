@@ -82,7 +82,19 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     "give the same image ID and pushed digest.",
 )
 @click.option("--no-cache", is_flag=True, help="Run every step again.")
-@click.option("--platform", metavar="OS/ARCH", help="Target platform (default: the engine's).")
+@click.option(
+    "--platform",
+    metavar="OS/ARCH[,OS/ARCH...]",
+    help="Target platform(s) (default: the engine's); several make an image index, which needs an engine "
+    "with the containerd image store (scripts/current-engine.sh).",
+)
+@click.option(
+    "--buildkit-provenance",
+    metavar="MODE",
+    type=click.Choice(["mode=min", "mode=max"]),
+    help="Also attach BuildKit's own SLSA provenance attestation (containerd image store; it records "
+    "the build's times, so the digest is no longer reproducible).",
+)
 @click.option("--progress", default="auto", show_default=True, type=click.Choice(["auto", "plain", "tty", "quiet"]))
 @click.option("--frontend-image", default=FRONTEND_IMAGE, show_default=True, help="The frontend image to build with.")
 def build(
@@ -103,6 +115,7 @@ def build(
     rewrite_timestamp: bool,
     no_cache: bool,
     platform: str | None,
+    buildkit_provenance: str | None,
     progress: str,
     frontend_image: str,
 ) -> None:
@@ -155,6 +168,7 @@ def build(
         platform=platform,
         frontend_image=frontend_image,
         progress=progress,
+        buildkit_provenance=buildkit_provenance,
     )
     plan = plan_build(request, gosh_context=context if from_gosh else None, commit=commit, allow_refs=allow_ref)
     for source in ([plan.context_source] if plan.context_source else []) + plan.sources:

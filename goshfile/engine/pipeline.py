@@ -69,6 +69,11 @@ def build_image(
             "cannot hold: build on an engine with the containerd image store "
             '(Docker 28 in a container: eval "$(scripts/current-engine.sh env)")'
         )
+    if request.buildkit_provenance and not containerd:
+        raise EngineError(
+            "BuildKit's provenance attestation needs an engine with the containerd image store "
+            '(Docker 28 in a container: eval "$(scripts/current-engine.sh env)")'
+        )
     if containerd and rewrite:
         # docker save/load there speak manifests, not configs: BuildKit rewrites in the build instead
         request = replace(request, rewrite_timestamp=True)

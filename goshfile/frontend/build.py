@@ -162,8 +162,13 @@ def run(gateway: Gateway, opts: Mapping[str, str], env: Mapping[str, str], log: 
     """Build with ``opts`` and hand BuildKit the result or the error; return the exit status."""
     try:
         options = parse_options(opts)
-        platform = options.platform or worker_platform(env.get("BUILDKIT_WORKERS")) or Platform("linux", "amd64")
         runnable = worker_platforms(env.get("BUILDKIT_WORKERS"))
+        platform = (
+            options.platform
+            or worker_platform(env.get("BUILDKIT_WORKERS"))
+            or (runnable[0] if runnable else None)
+            or Platform("linux", "amd64")
+        )
         session = env.get("BUILDKIT_SESSION_ID", "")
         if len(options.platforms) > 1:
             # every platform is checked before any is built

@@ -46,11 +46,18 @@ def worker_platforms(workers_json: str | None) -> list[Platform]:
     if not workers_json:
         return []
     try:
+        worker = json.loads(workers_json)[0]
+        listed = worker.get("Platforms") or worker.get("platforms") or []
+        # BuildKit 0.13 writes OS/Architecture/Variant, newer ones (Docker 28) the OCI spellings
         return [
-            Platform(p["OS"], p["Architecture"], p.get("Variant", "") or "")
-            for p in json.loads(workers_json)[0]["Platforms"]
+            Platform(
+                p.get("OS") or p["os"],
+                p.get("Architecture") or p["architecture"],
+                p.get("Variant") or p.get("variant") or "",
+            )
+            for p in listed
         ]
-    except (ValueError, LookupError, TypeError):
+    except (ValueError, LookupError, TypeError, AttributeError):
         return []
 
 

@@ -28,7 +28,7 @@ from tests.e2e.helpers import (
 CURRENT_ENGINE_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "current-engine.sh"
 # The end-to-end tests that run on both engines (the others run on the host engine only).
 BOTH_ENGINES = {"test_seed", "test_features", "test_cli_build", "test_push", "test_gosh_build"}
-BOTH_ENGINES |= {"test_reproducible", "test_signing", "test_subrequests", "test_multiplatform"}
+BOTH_ENGINES |= {"test_reproducible", "test_signing", "test_subrequests", "test_multiplatform", "test_image_stores"}
 HOST_DOCKER_HOST = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
 
 

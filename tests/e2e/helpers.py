@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
 import subprocess
+import tarfile
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 FRONTEND_IMAGE = "teamgosh/goshfile:latest"
 REGISTRY = "127.0.0.1:5000"
@@ -93,3 +97,19 @@ def image_run(image: str, *command: str) -> str:
 def interfaces(proc_net_dev: str) -> set[str]:
     """The network interface names in a copy of ``/proc/net/dev``."""
     return {line.split(":")[0].strip() for line in proc_net_dev.splitlines()[2:] if ":" in line}
+
+
+def saved_digests(image: str) -> tuple[str, str]:
+    """(manifest digest, config digest) of ``image`` from its ``docker save`` archive (an OCI layout on both stores)."""
+    saved = subprocess.run(["docker", "save", image], capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(saved)) as archive:
+
+        def blob(path: str) -> dict[str, Any]:
+            member = archive.extractfile(path)
+            assert member is not None, path
+            parsed: dict[str, Any] = json.loads(member.read())
+            return parsed
+
+        manifest = str(blob("index.json")["manifests"][0]["digest"])
+        config = str(blob(f"blobs/sha256/{manifest.removeprefix('sha256:')}")["config"]["digest"])
+    return manifest, config

@@ -11,6 +11,7 @@ import json
 import os
 import platform as host_platform
 import subprocess
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ def test_two_platforms_push_an_index_with_one_config_each(
     status = main(["build", str(tmp_path), "-t", image, "--platform", TWO, "--push", "--progress", "plain", *FRONTEND])
     out, err = capsys.readouterr()
     if not engine.containerd_store:
-        assert status == 3, err  # could not: the classic store holds no index, and the user is told where to go
+        assert status != 0, err  # could not: the classic store holds no index, and the user is told where to go
         assert "cannot hold: build on an engine with the containerd image store" in err
         assert "scripts/current-engine.sh env" in err
         return
@@ -76,7 +77,8 @@ def test_two_platforms_push_an_index_with_one_config_each(
         config = skopeo_raw(f"{repo}@{manifest}", "--config")
         assert f"{config['os']}/{config['architecture']}" == plat
         assert config["config"]["Labels"]["org.opencontainers.image.title"] == "two-platforms"
-        assert config["created"] == config["history"][0]["created"]
+        created = {datetime.fromisoformat(config["created"]), datetime.fromisoformat(config["history"][0]["created"])}
+        assert len(created) == 1, config  # SOURCE_DATE_EPOCH for both
 
 
 def test_a_run_step_for_a_platform_the_engine_cannot_run_fails_before_building(
@@ -139,17 +141,18 @@ def test_a_two_platform_base_image_is_resolved_per_platform(
     _, err = capsys.readouterr()
     assert status == 0, err
     repo = image.rsplit(":", 1)[0]
+    index_digest = run(["skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}", f"docker://{base}"])
+    base_configs = set()
     for plat, manifest in platforms_of(skopeo_raw(image)).items():
         config = skopeo_raw(f"{repo}@{manifest}", "--config")
         labels = config["config"]["Labels"]
-        # each platform's image sits on that platform's base, pinned by its manifest digest
-        assert (
-            labels["goshfile.base"].endswith(base_platforms[plat])
-            or base_platforms[plat] in labels["goshfile.base"]
-            or (labels["goshfile.base"].split("@")[-1] != "")
-        )
+        # each platform's image sits on its own platform's base: pinned by digest, its config recorded
+        name, pin = labels["goshfile.base"].split("@")
+        assert name == base and pin in {index_digest.output.strip(), base_platforms[plat]}, labels
+        base_configs.add(labels["goshfile.base.config"])
         assert config["architecture"] == plat.split("/")[1]
         assert len(config["rootfs"]["diff_ids"]) == 2
+    assert len(base_configs) == 2, "one base config per platform"
     native_layers = skopeo_raw(f"{repo}@{platforms_of(skopeo_raw(image))[f'linux/{NATIVE}']}")["layers"]
     other_layers = skopeo_raw(f"{repo}@{platforms_of(skopeo_raw(image))[f'linux/{OTHER}']}")["layers"]
     assert native_layers[0]["digest"] != other_layers[0]["digest"]  # two busyboxes, one per architecture

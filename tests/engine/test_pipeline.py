@@ -121,3 +121,11 @@ def test_several_platforms_on_the_containerd_store_are_built_as_one(tmp_path: Pa
     builder = FakeBuilder(images)
     build_image(request(tmp_path, platform="linux/amd64, linux/arm64"), builder, images, {})
     assert [r.platforms for r in builder.requests] == [["linux/amd64", "linux/arm64"]]
+
+
+def test_buildkits_provenance_on_the_classic_store_is_refused_before_building(tmp_path: Path) -> None:
+    images = FakeImages()
+    builder = FakeBuilder(images)
+    with pytest.raises(EngineError, match="provenance attestation needs an engine with the containerd image store"):
+        build_image(request(tmp_path, buildkit_provenance="mode=max"), builder, images, {})
+    assert builder.requests == []

@@ -21,6 +21,8 @@ WORKERS = json.dumps([{"ID": "w", "Platforms": NATIVE}])
 def test_worker_platforms_lists_every_platform_of_the_first_worker() -> None:
     assert worker_platforms(WORKERS) == [Platform("linux", "amd64"), Platform("linux", "386")]
     assert worker_platforms(None) == [] and worker_platforms("not json") == []
+    newer = json.dumps([{"id": "w", "platforms": [{"os": "linux", "architecture": "arm", "variant": "v7"}]}])
+    assert worker_platforms(newer) == [Platform("linux", "arm", "v7")]
 
 
 def test_two_platforms_give_one_ref_and_one_config_each(gateway: FakeGateway) -> None:
