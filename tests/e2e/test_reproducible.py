@@ -71,7 +71,7 @@ def layer_mtimes(image: str, first: int) -> set[int]:
             member = archive.extractfile(path)
             assert member is not None
             with tarfile.open(fileobj=member) as layer:
-                times |= {m.mtime for m in layer}
+                times |= {int(m.mtime) for m in layer}
     return times
 
 
