@@ -113,7 +113,13 @@ def test_two_clean_builds_on_two_checkouts_give_identical_digests(
     own = attrs["RootFS"]["Layers"][base_layers:]
     assert len(own) == 2
     assert layer_mtimes(first_image, base_layers) == {epoch}  # every file time is the commit's time
-    assert attrs["RootFS"]["Layers"][:base_layers] == client.images.get("bash:latest").attrs["RootFS"]["Layers"]
+    base = client.images.get("bash:latest").attrs["RootFS"]["Layers"]
+    if engine.containerd_store:
+        # BuildKit clamps every layer, the base image's too (its files are newer than this epoch)
+        assert max(layer_mtimes(first_image, 0)) == epoch and max(layer_mtimes("bash:latest", 0)) > epoch
+        assert attrs["RootFS"]["Layers"][:base_layers] != base
+    else:
+        assert attrs["RootFS"]["Layers"][:base_layers] == base  # goshfile leaves the base's layers as they are
 
 
 def test_no_rewrite_keeps_the_engines_file_times(
