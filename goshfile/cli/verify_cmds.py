@@ -13,8 +13,8 @@ from goshfile.images.local import DockerImageStore
 from goshfile.images.registry import RegistryClient
 from goshfile.ledger import open_ledger
 from goshfile.verify.provenance import verify_provenance
-from goshfile.verify.rebuild import verify_image_rebuild
 from goshfile.verify.signature import find_subject, verify_subject
+from goshfile.workflows.rebuild import verify_image_rebuild
 
 
 def _content_hash(image: str) -> list[str]:

@@ -38,6 +38,9 @@ class BuildRequest:
     platform: str | None = None  # one os/arch[/variant], or several joined by commas
     frontend_image: str = FRONTEND_IMAGE
     progress: str = "auto"
+    secrets: tuple[str, ...] = ()  # buildx --secret specs (id=ID,src=FILE|env=VAR): never the values
+    ssh: tuple[str, ...] = ()  # buildx --ssh specs (default, ID=SOCKET|KEY)
+    target: str | None = None  # build the image as it is after this step
     # BuildKit's own exporter option (containerd image store): file times after SOURCE_DATE_EPOCH become it
     rewrite_timestamp: bool = False
     # BuildKit's own SLSA provenance attestation (``mode=min`` or ``mode=max``); None: none is added
@@ -100,6 +103,12 @@ class BuildxBuilder:
             cmd.append("--no-cache")
         if request.platform:
             cmd += ["--platform", request.platform]
+        for spec in request.secrets:
+            cmd += ["--secret", spec]
+        for spec in request.ssh:
+            cmd += ["--ssh", spec]
+        if request.target:
+            cmd += ["--target", request.target]
         cmd.append(str(request.context))
         return cmd
 

@@ -31,9 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+from goshfile.endpoints import HttpNode, LocalNode, Node
 from goshfile.errors import EngineError, InputError, VerificationError
-from goshfile.gosh.gitcmd import clean_env, git, last_lines
-from goshfile.gosh.network import HttpNode, LocalNode, Node, resolve_node
+from goshfile.gitcmd import clean_env, git, last_lines
+from goshfile.gosh.network import resolve_node
 from goshfile.gosh.store import RepoStore
 from goshfile.gosh.url import COMMIT_RE, GoshUrl, check_ref, normalize_subdir
 from goshfile.paths import cache_home

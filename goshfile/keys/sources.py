@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from goshfile.config import config_path, read_config
 from goshfile.errors import InputError
-from goshfile.gosh.network import config_path, read_config
 from goshfile.keys.keypair import KeyPair, parse_public
 from goshfile.paths import data_home
 

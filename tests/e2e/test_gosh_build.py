@@ -86,7 +86,7 @@ def test_a_branch_needs_allow_ref_and_is_resolved_to_its_commit(
     ctx.mkdir()
     (ctx / "goshfile.yaml").write_text(mounting("main"))
     image = images.name("gosh-ref")
-    assert main(["build", str(ctx), "-t", image, *FRONTEND]) == 1
+    assert main(["build", str(ctx), "-t", image, *FRONTEND]) == 2
     assert "'main' is not a full commit id" in capsys.readouterr().err
     assert main(["build", str(ctx), "-t", image, "--allow-ref", *FRONTEND]) == 0
     assert f"{URL} main is commit {second}" in capsys.readouterr().err
@@ -102,7 +102,7 @@ def test_a_missing_commit_fails_clearly(
     ctx.mkdir()
     missing = "0123456789" * 4
     (ctx / "goshfile.yaml").write_text(mounting(missing))
-    assert main(["build", str(ctx), "-t", images.name("gosh-missing"), *FRONTEND]) == 1
+    assert main(["build", str(ctx), "-t", images.name("gosh-missing"), *FRONTEND]) == 2  # the pin names nothing
     err = capsys.readouterr().err
     assert missing in err and "not found" in err
 
@@ -119,7 +119,7 @@ def test_a_tampered_object_in_the_node_fails_the_build(
     ctx = tmp_path / "ctx"
     ctx.mkdir()
     (ctx / "goshfile.yaml").write_text(mounting(first))
-    assert main(["build", str(ctx), "-t", images.name("gosh-tampered"), *FRONTEND]) == 1
+    assert main(["build", str(ctx), "-t", images.name("gosh-tampered"), *FRONTEND]) == 1  # verification failed
     err = capsys.readouterr().err
     assert "goshfile: error:" in err and blob in err
 

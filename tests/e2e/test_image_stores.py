@@ -49,7 +49,9 @@ def test_buildkits_provenance_sits_beside_goshfiles_signed_one(
 ) -> None:
     ctx = write(tmp_path / "ctx", {"goshfile.yaml": (SEED / "goshfile.yaml").read_text()})
     image = images.name("two-provenances", registry)
-    built = goshfile("build", str(ctx), "-t", image, "--push", "--sign", "--buildkit-provenance", "mode=max", *FRONTEND)
+    built = goshfile(
+        "build", str(ctx), "-t", image, "--push", "--sign", "--buildkit-provenance", "mode=max", "--json", *FRONTEND
+    )
     if not engine.containerd_store:
         assert built.returncode != 0, built.stderr  # refused before building, naming the engine that can
         assert "provenance attestation needs an engine with the containerd image store" in built.stderr
@@ -57,8 +59,8 @@ def test_buildkits_provenance_sits_beside_goshfiles_signed_one(
         return
     assert built.returncode == 0, built.stderr
     assert f"goshfile: verified: {image} signed by {wallet}" in built.stderr
-    image_id, digest = built.stdout.split()
-    assert image_id == digest
+    outcome = json.loads(built.stdout)
+    assert outcome["image_id"] == outcome["digest"]
     repo, tag = image.removeprefix(f"{registry}/").rsplit(":", 1)
 
     # BuildKit's: an attestation manifest in the pushed index, pointing at the image manifest

@@ -59,7 +59,8 @@ def test_two_platforms_push_an_index_with_one_config_each(
 ) -> None:
     write(tmp_path, {"goshfile.yaml": SCRATCH, "message.txt": "from every platform\n"})
     image = images.name("two-platforms", registry)
-    status = main(["build", str(tmp_path), "-t", image, "--platform", TWO, "--push", "--progress", "plain", *FRONTEND])
+    args = ["build", str(tmp_path), "-t", image, "--platform", TWO, "--push", "--progress", "plain", "--json"]
+    status = main([*args, *FRONTEND])
     out, err = capsys.readouterr()
     if not engine.containerd_store:
         assert status != 0, err  # could not: the classic store holds no index, and the user is told where to go
@@ -67,7 +68,8 @@ def test_two_platforms_push_an_index_with_one_config_each(
         assert "scripts/current-engine.sh env" in err
         return
     assert status == 0, err
-    image_id, digest = out.split()
+    outcome = json.loads(out)
+    image_id, digest = outcome["image_id"], outcome["digest"]
     index = skopeo_raw(image)
     assert index["mediaType"] == "application/vnd.oci.image.index.v1+json", index
     assert set(platforms_of(index)) == {f"linux/{NATIVE}", f"linux/{OTHER}"}

@@ -43,10 +43,14 @@ def build(
 
     On the containerd image store BuildKit rewrites in the build: there is no image before the rewrite (None).
     """
-    status = main(["build", str(context), "-t", image, "--no-cache", "--push", "--progress", "plain", *FRONTEND, *more])
+    args = ["build", str(context), "-t", image, "--no-cache", "--push", "--progress", "plain", "--json"]
+    status = main([*args, *FRONTEND, *more])
     out, err = capsys.readouterr()
     assert status == 0, err
-    image_id, digest = out.split()
+    outcome = json.loads(out)
+    image_id, digest = outcome["image_id"], outcome["digest"]
+    assert outcome["tags"] == [image] and outcome["error"] is None and outcome["proof"] is None
+    assert f"goshfile: pushed {image}@{digest}" in err
     if engine.containerd_store:
         assert ("BuildKit sets the file times" in err) == ("--no-rewrite-timestamp" not in more), err
         assert "file times set:" not in err and image_id == digest  # the ID is the pushed manifest's digest

@@ -15,11 +15,15 @@ from pathlib import Path
 from goshfile import labels as names
 from goshfile.engine.buildx import BuildRequest
 from goshfile.errors import InputError, VerificationError
+from goshfile.images import reference
+from goshfile.images.registry import RegistryClient
 from goshfile.keys.keypair import KeyPair
+from goshfile.ledger import open_ledger
 from goshfile.ledger.proof import Proof
 from goshfile.ledger.protocol import Ledger
 from goshfile.provenance import dsse, store
 from goshfile.provenance.statement import BuildRecord, encode, statement
+from goshfile.verify.signature import Subject, verify_subject
 
 
 @dataclass(frozen=True)
@@ -74,11 +78,6 @@ def publish_and_verify(
     ``goshfile_path`` and ``context`` name the goshfile and the context in the provenance
     (default: the request's paths; a build from GOSH names its repository instead).
     """
-    from goshfile.images import reference
-    from goshfile.images.registry import RegistryClient
-    from goshfile.ledger import open_ledger
-    from goshfile.verify.signature import Subject, verify_subject
-
     remote = RegistryClient().inspect(reference.parse(image))
     if remote.digest != digest:
         raise VerificationError(f"{image} now has digest {remote.digest} in its registry, not the pushed {digest}")
