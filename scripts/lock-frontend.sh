@@ -10,7 +10,7 @@ in=$(mktemp --suffix=.in) && trap 'rm -f "$in"' EXIT
 "$py" -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml","rb"))["project"]["dependencies"]))' >"$in"
 out=dockerfiles/frontend-requirements.txt
 PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= "$py" -m piptools compile --quiet --no-config --no-header \
-  --generate-hashes --allow-unsafe --strip-extras --index-url https://pypi.org/simple --output-file "$out.new" "$in"
+  --generate-hashes --allow-unsafe --strip-extras --output-file "$out.new" "$in"
 { echo "# The frontend image's Python packages, locked with hashes (pip install --require-hashes)."
   echo "# Generated from pyproject.toml's [project] dependencies by scripts/lock-frontend.sh; do not edit."
   sed "s|$in|pyproject.toml|" "$out.new"; } >"$out"

@@ -41,6 +41,13 @@ def _split(args: tuple[str, ...], key: str) -> tuple[str | None, str]:
     "-e", "--value", metavar="AMOUNT", help="Top-up amount for the deployment (GOSH); the local node ignores it."
 )
 @key_file_option
+@click.option(
+    "--image",
+    "is_image",
+    is_flag=True,
+    help="CONTENT is an image in a registry (REGISTRY/REPO:TAG or ...@sha256:...): sign its digest in the ledger "
+    "and store a cosign-format signature in its repository (tag sha256-<hex>.sig).",
+)
 @click.argument("args", nargs=-1, metavar="[SECRET] CONTENT")
 def sign(
     network: str | None,
@@ -48,6 +55,7 @@ def sign(
     giver_secret: str | None,
     value: str | None,
     key_file: Path | None,
+    is_image: bool,
     args: tuple[str, ...],
 ) -> None:
     """Sign CONTENT (an image digest, sha256:<64 hex>) and print the proof's address.
@@ -61,6 +69,10 @@ def sign(
     The same exposure applies to -s GIVER_SECRET.
 
     Signing the same content again prints the same address and records nothing new.
+
+    \b
+    The image form signs what a registry holds, as `cosign sign --key` does, and records the proof:
+      goshfile sign --image 127.0.0.1:5000/app:1      # prints the proof address; see `goshfile verify`
     """
     secret, content = _split(args, "SECRET")
     if giver_secret:
@@ -71,7 +83,16 @@ def sign(
     signer, _ = find_signer(secret, key_file=key_file)
     ledger = open_ledger(network)
     try:
-        proof = ledger.sign(signer, content, payer)
+        if is_image:
+            # here: only the image form talks to a registry (httpx); check, addr and sign stay light
+            from goshfile.cosign.sign import sign_registry_image
+            from goshfile.images.registry import RegistryClient
+
+            signed = sign_registry_image(content, signer, ledger, RegistryClient())
+            click.echo(f"goshfile: signed {signed.image}@{signed.digest}: {signed.signature.tag}", err=True)
+            proof = signed.proof
+        else:
+            proof = ledger.sign(signer, content, payer)
     finally:
         ledger.close()
     click.echo(proof.address)

@@ -59,10 +59,18 @@ class Reproduced:
     same_image_id: bool = False  # also byte-identical (timestamps included)
 
 
-def verify_rebuild(image: str, rebuild: Callable[[], str], tree: Callable[[str], Tree] = image_tree) -> Reproduced:
+def verify_rebuild(
+    image: str,
+    rebuild: Callable[[], str],
+    tree: Callable[[str], Tree] = image_tree,
+    progress: Callable[[str], None] | None = None,
+) -> Reproduced:
     """Rebuild with ``rebuild()`` (returns the rebuilt image's reference) and compare with ``image``."""
+    say = progress or (lambda _message: None)
+    say(f"reading the files of {image}")
     original = tree(image)
     rebuilt_ref = rebuild()
+    say(f"reading the files of the rebuild {rebuilt_ref} and comparing")
     rebuilt = tree(rebuilt_ref)
     found = differences(original, rebuilt)
     if found:

@@ -1,18 +1,25 @@
 """After a pushed build: sign the image digest and its provenance, record both, and verify.
 
 The image proof is the seed's flow (the ledger's proof that the wallet key
-signed the registry digest). The provenance is an in-toto Statement signed in
-a DSSE envelope; the ledger records a proof of the statement's digest next to
-the image proof, and the envelope is kept under the data folder by image digest.
+signed the registry digest); the same key's cosign-format signature goes into
+the image's repository (tag ``sha256-<hex>.sig``, with the proof's address in an
+annotation). The provenance is an in-toto Statement signed in a DSSE envelope:
+it goes into the registry as a cosign attestation (tag ``sha256-<hex>.att``), the
+ledger records a proof of the statement's digest, and a copy is cached under the
+data folder by image digest.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from goshfile import labels as names
+from goshfile.cosign.artifacts import SLSA_PROVENANCE_V1
+from goshfile.cosign.store import Attached, attach_attestation, envelope_bytes
+from goshfile.cosign.store import sign_image as sign_in_registry
 from goshfile.engine.buildx import BuildRequest
 from goshfile.errors import InputError, VerificationError
 from goshfile.images import reference
@@ -22,8 +29,10 @@ from goshfile.ledger import open_ledger
 from goshfile.ledger.proof import Proof
 from goshfile.ledger.protocol import Ledger
 from goshfile.provenance import dsse, store
+from goshfile.provenance.context import describe_context
 from goshfile.provenance.statement import BuildRecord, encode, statement
-from goshfile.verify.signature import Subject, verify_subject
+from goshfile.verify.trust import TrustedSigner
+from goshfile.workflows.verify import NoLocalImages, Sources, VerifyOptions, verify_image
 
 
 @dataclass(frozen=True)
@@ -34,7 +43,9 @@ class Published:
     digest: str
     proof: Proof
     provenance_proof: Proof
-    envelope: Path
+    envelope: Path  # the cached copy
+    signature: Attached | None = None  # in the registry
+    attestation: Attached | None = None
 
 
 def sign_image(
@@ -49,16 +60,39 @@ def sign_image(
     context: str = ".",
     started: datetime | None = None,
     finished: datetime | None = None,
+    registry: RegistryClient | None = None,
 ) -> Published:
-    """Sign ``digest`` and the build's provenance with ``signer``; record both in ``ledger``."""
+    """Sign ``digest`` and the build's provenance with ``signer``; record both in ``ledger``.
+
+    With ``registry``, also store the signature and the provenance attestation in the image's repository.
+    ``context`` is a ``gosh://URL#COMMIT[:subdir]`` or a local folder (named by its digest).
+    """
     if labels.get(names.WALLET_PUBLIC) != signer.public_hex:
         raise InputError("the image's WALLET_PUBLIC label is not the signing key's public key")
     proof = ledger.sign(signer, digest)
-    record = BuildRecord(image, digest, labels, build_args or {}, goshfile_path, context, started, finished)
+    described = describe_context(context)
+    if not context.startswith("gosh://"):  # the goshfile by its place in the context, not on this machine
+        with contextlib.suppress(ValueError):
+            goshfile_path = str(Path(goshfile_path).resolve().relative_to(Path(context).resolve()))
+    record = BuildRecord(image, digest, labels, build_args or {}, goshfile_path, described, started, finished)
     payload = encode(statement(record))
     envelope = dsse.sign(payload, signer)
     provenance_proof = ledger.sign(signer, store.statement_digest(payload))
-    return Published(image, digest, proof, provenance_proof, store.save(digest, envelope))
+    cached = store.save(digest, envelope)
+    signature = attestation = None
+    if registry is not None:
+        ref = reference.parse(image)
+        signature = sign_in_registry(registry, ref, digest, signer.sign, proof.address)
+        attestation = attach_attestation(
+            registry,
+            ref,
+            digest,
+            envelope_bytes(envelope.to_json()),
+            SLSA_PROVENANCE_V1,
+            signer.public_hex,
+            provenance_proof.address,
+        )
+    return Published(image, digest, proof, provenance_proof, cached, signature, attestation)
 
 
 def publish_and_verify(
@@ -78,7 +112,8 @@ def publish_and_verify(
     ``goshfile_path`` and ``context`` name the goshfile and the context in the provenance
     (default: the request's paths; a build from GOSH names its repository instead).
     """
-    remote = RegistryClient().inspect(reference.parse(image))
+    client = RegistryClient()
+    remote = client.inspect(reference.parse(image))
     if remote.digest != digest:
         raise VerificationError(f"{image} now has digest {remote.digest} in its registry, not the pushed {digest}")
     ledger = open_ledger(network)
@@ -94,8 +129,15 @@ def publish_and_verify(
             context=context or str(request.context),
             started=started,
             finished=finished,
+            registry=client,
         )
-        verify_subject(Subject(image, remote.labels, (digest,), False), ledger)
+        report = verify_image(
+            image,
+            VerifyOptions(require=frozenset({"ledger", "registry", "provenance"}), use_cache=False),
+            Sources(NoLocalImages(), client, ledger, pins=[TrustedSigner(signer.public_hex, "signing key")]),
+        )
+        if not report.verified:
+            raise VerificationError(f"{image} was signed but does not verify from its registry: {report.reason}")
     finally:
         ledger.close()
     return published

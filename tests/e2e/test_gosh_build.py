@@ -164,10 +164,15 @@ def test_a_published_image_rebuilds_and_an_altered_copy_names_the_path(
     capsys.readouterr()
     assert main(["verify", "--rebuild", "--provenance", "--json", image]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["verified"] and result["rebuild"]["content_hash"].startswith("sha256:")
-    stated = result["provenance"]["predicate"]["buildDefinition"]["externalParameters"]
-    assert (stated["context"], stated["goshfile"]["path"]) == (f"{URL}#{first}", "goshfile.yaml")  # not a local path
-    assert result["rebuild"]["same_image_id"], "the rebuild should be the same image, bit for bit"
+    rebuilt = result["evidence"]["rebuild"]["details"]
+    assert result["verified"] and rebuilt["content_hash"].startswith("sha256:")
+    stated = result["evidence"]["provenance"]["details"]["statement"]["predicate"]["buildDefinition"]
+    context = {"uri": URL, "digest": {"gitCommit": first}}  # not a local path
+    assert (stated["externalParameters"]["context"], stated["externalParameters"]["goshfile"]["path"]) == (
+        context,
+        "goshfile.yaml",
+    )
+    assert rebuilt["same_image_id"], "the rebuild should be the same image, bit for bit"
     assert docker.from_env().images.get(image).tags == [image]  # the rebuild's tag is gone, the image stays
 
     for name, change in (("content", "echo altered > /app/out.txt"), ("mode", "chmod 700 /app/out.txt")):
@@ -179,7 +184,7 @@ def test_a_published_image_rebuilds_and_an_altered_copy_names_the_path(
         run(["docker", "rm", "-f", container])
         assert main(["verify", "--rebuild", "--json", altered]) == 1
         result = json.loads(capsys.readouterr().out)
-        assert not result["verified"]
+        assert not result["verified"] and result["evidence"]["rebuild"]["status"] == "invalid"
         assert "differing paths: /app/out.txt:" in result["reason"], result["reason"]
 
     # Only in the registry now: the rebuild is compared with the registry's files and config digest.
@@ -191,6 +196,6 @@ def test_a_published_image_rebuilds_and_an_altered_copy_names_the_path(
     assert result["verified"], result
     # the registry gives the config digest, which is the classic store's image ID (the containerd store's
     # is the manifest digest, so there only the files are compared; see docs/reproducible.md)
-    assert result["rebuild"]["same_image_id"] == (not engine.containerd_store), result
+    assert result["evidence"]["rebuild"]["details"]["same_image_id"] == (not engine.containerd_store), result
     with pytest.raises(docker.errors.ImageNotFound):  # the rebuild is removed again
         docker.from_env().images.get(config_digest)

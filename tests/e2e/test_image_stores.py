@@ -78,7 +78,7 @@ def test_buildkits_provenance_sits_beside_goshfiles_signed_one(
     # goshfile's: signed with the wallet key over the pushed (index) digest, checked by verify
     checked = goshfile("verify", "--provenance", "--json", image)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    ours = json.loads(checked.stdout)["provenance"]
+    ours = json.loads(checked.stdout)["evidence"]["provenance"]["details"]["statement"]
     deps = ours["predicate"]["buildDefinition"]["resolvedDependencies"]
     assert deps[0]["uri"].startswith("docker-image://docker.io/library/bash:latest")
 
