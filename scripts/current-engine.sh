@@ -22,6 +22,15 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 log() { printf 'goshfile current-engine: %s\n' "$*" >&2; }
 
+# After `eval "$(scripts/current-engine.sh env)"` DOCKER_HOST is the current engine itself, not a host.
+case "${DOCKER_HOST:-}" in
+  unix:///run/goshfile-current*/docker.sock)
+    if [ -z "${HOST_DOCKER_HOST:-}" ]; then
+      if [ "${1:-}" = env ] && docker info >/dev/null 2>&1; then echo "export DOCKER_HOST=$DOCKER_HOST"; exit 0; fi
+      log "DOCKER_HOST ($DOCKER_HOST) is a current engine: give the engine it runs on as HOST_DOCKER_HOST"
+      exit 2
+    fi ;;
+esac
 HOST_DOCKER_HOST=${HOST_DOCKER_HOST:-${DOCKER_HOST:-unix:///var/run/docker.sock}}
 # One current engine per host engine: the default host engine's is /run/goshfile-current.
 if [ "$HOST_DOCKER_HOST" = unix:///var/run/docker.sock ]; then
