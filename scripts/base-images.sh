@@ -3,6 +3,8 @@
 # machine, with no registry pull. Each image is made only when absent.
 #   bash:latest                  busybox-static + bash-static at /usr/local/bin/bash
 #   goshfile/python-base:bookworm  Debian bookworm minbase rootfs with python3 (debootstrap)
+# and, for the two-platform tests, Debian's busybox-static package of a second architecture
+# (arm64 on amd64), downloaded into $GOSHFILE_STATE/debs (unpacked by the tests, never run).
 # Online, both come from Docker Hub instead (`docker pull bash`, python:3.11-slim);
 # see README "Offline set-up".
 set -euo pipefail
@@ -62,4 +64,15 @@ if have_image goshfile/python-base:bookworm; then
   log "goshfile/python-base:bookworm present"
 else
   make_python_base
+fi
+
+other_arch=arm64
+[ "$(dpkg --print-architecture)" = amd64 ] || other_arch=amd64
+if ls "$state"/debs/busybox-static_*_"$other_arch".deb >/dev/null 2>&1; then
+  log "busybox-static:$other_arch present"
+else
+  log "downloading busybox-static:$other_arch (for two-platform images)"
+  mkdir -p "$state/debs"
+  (cd "$state/debs" && apt-get download -qq "busybox-static:$other_arch") \
+    || { log "could not download busybox-static:$other_arch (scripts/install-system.sh adds its package lists)"; exit 1; }
 fi

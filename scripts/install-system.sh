@@ -27,9 +27,23 @@ command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 
-if [ ${#need[@]} -eq 0 ]; then
+# A second architecture's package lists, for a two-platform base image made from Debian's
+# busybox-static of that architecture (downloaded and unpacked, never run; scripts/base-images.sh).
+other_arch=arm64
+[ "$(dpkg --print-architecture)" = amd64 ] || other_arch=amd64
+need_arch=0
+dpkg --print-foreign-architectures | grep -qx "$other_arch" || need_arch=1
+
+if [ ${#need[@]} -eq 0 ] && [ $need_arch = 0 ]; then
   log "system packages present"
   exit 0
+fi
+if [ $need_arch = 1 ]; then
+  [ "$(id -u)" = 0 ] || { log "adding the $other_arch package lists needs root"; exit 1; }
+  log "adding the $other_arch architecture's package lists"
+  dpkg --add-architecture "$other_arch"
+  apt-get update -qq || log "apt-get update reported errors (unreachable extra sources are fine)"
+  [ ${#need[@]} -gt 0 ] || exit 0
 fi
 [ "$(id -u)" = 0 ] || { log "installing ${need[*]} needs root"; exit 1; }
 

@@ -125,7 +125,19 @@ def _write(path: Path, text: str, option: str) -> None:
 )
 @click.option("--ssh", multiple=True, metavar="ID[=SOCKET|KEY]", help="An ssh agent for {type: ssh} mounts (default).")
 @click.option("--target", metavar="STEP", help="Build the image as it is after this step.")
-@click.option("--platform", metavar="OS/ARCH", help="Target platform (default: the engine's).")
+@click.option(
+    "--platform",
+    metavar="OS/ARCH[,OS/ARCH...]",
+    help="Target platform(s) (default: the engine's); several make an image index, which needs an engine "
+    "with the containerd image store (scripts/current-engine.sh).",
+)
+@click.option(
+    "--buildkit-provenance",
+    metavar="MODE",
+    type=click.Choice(["mode=min", "mode=max"]),
+    help="Also attach BuildKit's own SLSA provenance attestation (containerd image store; it records "
+    "the build's times, so the digest is no longer reproducible).",
+)
 @click.option("--progress", default="auto", show_default=True, type=click.Choice(["auto", "plain", "tty", "quiet"]))
 @click.option("--frontend-image", default=FRONTEND_IMAGE, show_default=True, help="The frontend image to build with.")
 @click.option("--iidfile", type=click.Path(dir_okay=False, path_type=Path), help="Write the image ID to this file.")
@@ -157,6 +169,7 @@ def build(
     ssh: tuple[str, ...],
     target: str | None,
     platform: str | None,
+    buildkit_provenance: str | None,
     progress: str,
     frontend_image: str,
     iidfile: Path | None,
@@ -211,6 +224,7 @@ def build(
         secrets=secrets,
         ssh=ssh,
         target=target,
+        buildkit_provenance=buildkit_provenance,
     )
     job = BuildJob(
         request, context if from_gosh else None, commit, allow_ref, rewrite_timestamp, sign, network, key_file

@@ -20,6 +20,7 @@ from goshfile.errors import EngineError, InputError
 from goshfile.secrets import REFUSAL, looks_secret
 
 FRONTEND_IMAGE = f"teamgosh/goshfile:{__version__}"
+ARCHIVE = "image.tar"  # with rewrite_timestamp: the exported image, loaded into the engine after the build
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,21 @@ class BuildRequest:
     build_contexts: dict[str, str] = field(default_factory=dict)
     push: bool = False
     no_cache: bool = False
-    platform: str | None = None
+    platform: str | None = None  # one os/arch[/variant], or several joined by commas
     frontend_image: str = FRONTEND_IMAGE
     progress: str = "auto"
     secrets: tuple[str, ...] = ()  # buildx --secret specs (id=ID,src=FILE|env=VAR): never the values
     ssh: tuple[str, ...] = ()  # buildx --ssh specs (default, ID=SOCKET|KEY)
     target: str | None = None  # build the image as it is after this step
+    # BuildKit's own exporter option (containerd image store): file times after SOURCE_DATE_EPOCH become it
+    rewrite_timestamp: bool = False
+    # BuildKit's own SLSA provenance attestation (``mode=min`` or ``mode=max``); None: none is added
+    buildkit_provenance: str | None = None
+
+    @property
+    def platforms(self) -> list[str]:
+        """The target platforms asked for (empty: the engine's)."""
+        return [p.strip() for p in (self.platform or "").split(",") if p.strip()]
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,14 @@ class BuildxBuilder:
             cmd += ["--label", f"{key}={value}"]
         for key, value in sorted(request.build_contexts.items()):
             cmd += ["--build-context", f"{key}={value}"]
-        if request.push:
+        # BuildKit's attestation makes the result an index with the build's times in it: only when asked
+        cmd += ["--provenance", request.buildkit_provenance or "false"]
+        if request.rewrite_timestamp:
+            # Docker 28's image exporter always unpacks, which BuildKit refuses with rewrite-timestamp:
+            # export an OCI archive (one platform or an index) with rewritten layers and load it
+            # (the engine keeps its blobs as they are, so its digests stay)
+            cmd += ["--output", f"type=oci,dest={metadata_file.parent / ARCHIVE},rewrite-timestamp=true"]
+        elif request.push:
             cmd.append("--push")
         if request.no_cache:
             cmd.append("--no-cache")
@@ -109,7 +126,18 @@ class BuildxBuilder:
             )
             if proc.returncode != 0:
                 raise EngineError(f"docker buildx build failed (exit status {proc.returncode}); see its output above")
+            if request.rewrite_timestamp:
+                self._load(Path(tmp) / ARCHIVE)
             metadata = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-        image_id = metadata.get("containerimage.config.digest")
+        # several platforms: no single config, the index digest names the image
+        image_id = metadata.get("containerimage.config.digest") or metadata.get("containerimage.digest")
         digest = metadata.get("containerimage.digest")
         return BuildResult(image_id, digest, metadata)
+
+    def _load(self, archive: Path) -> None:
+        proc = subprocess.run(
+            [self.docker, "load", "-q", "-i", str(archive)], stdin=subprocess.DEVNULL, capture_output=True, check=False
+        )
+        if proc.returncode != 0:
+            message = proc.stderr.decode(errors="replace").strip()
+            raise EngineError(f"docker load of the built image failed: {message}")

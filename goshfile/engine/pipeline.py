@@ -5,9 +5,15 @@
 2. build with the :class:`~goshfile.engine.buildx.Builder` into the engine's
    image store (never pushing from there: the engine's image is not final yet);
 3. set the file times in the image's own layers to the epoch
-   (:func:`goshfile.images.reproducible.rewrite_timestamps`), which the
-   engine's ``rewrite-timestamp`` option nearly does on a containerd image store;
+   (:func:`goshfile.images.reproducible.rewrite_timestamps`) on the classic image
+   store; on the containerd image store BuildKit's own ``rewrite-timestamp``
+   exporter option does it in the build (it clamps times after the epoch; see
+   docs/reproducible.md), and the engine's image ID is the manifest digest;
 4. push every tag with the engine and report the pushed digest.
+
+Several platforms (``--platform a,b``) make an image index, which only the
+containerd image store can hold: on the classic store the build is refused
+before it starts, naming the engine that can.
 """
 
 from __future__ import annotations
@@ -56,14 +62,30 @@ def build_image(
     request, epoch = with_epoch(request, environ)
     if progress is not None:
         progress(f"{NAME}={epoch.value} ({epoch.origin})")
+    containerd = images.containerd_store()
+    if len(request.platforms) > 1 and not containerd:
+        raise EngineError(
+            f"--platform {request.platform} makes an image index, which this engine's classic image store "
+            "cannot hold: build on an engine with the containerd image store "
+            '(Docker 28 in a container: eval "$(scripts/current-engine.sh env)")'
+        )
+    if request.buildkit_provenance and not containerd:
+        raise EngineError(
+            "BuildKit's provenance attestation needs an engine with the containerd image store "
+            '(Docker 28 in a container: eval "$(scripts/current-engine.sh env)")'
+        )
+    if containerd and rewrite:
+        # docker save/load there speak manifests, not configs: BuildKit rewrites in the build instead
+        request = replace(request, rewrite_timestamp=True)
+        if progress is not None:
+            progress("the engine keeps images in the containerd image store: BuildKit sets the file times")
     result = builder.build(replace(request, push=False))
     if not result.image_id:
         raise EngineError("the engine did not report the built image's ID")
     image_id, rewritten = result.image_id, None
-    if rewrite and images.containerd_store():
-        rewrite = False  # docker save/load there speak manifests, not configs; see docs/reproducible.md
-        if progress is not None:
-            progress("the engine keeps images in the containerd image store: file times are left as they are")
+    if containerd:
+        rewrite = False
+        image_id = result.digest or image_id  # the engine names the image by its manifest (or index) digest
     if rewrite:
         rewritten = rewrite_timestamps(images, result.image_id, epoch.value, tags=request.tags, progress=progress)
         image_id = rewritten.image_id

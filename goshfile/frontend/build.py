@@ -20,6 +20,7 @@ from goshfile.frontend import probe, subrequests
 from goshfile.frontend.convert import BaseImage, Conversion, convert
 from goshfile.frontend.fit import fit
 from goshfile.frontend.gateway import UNKNOWN, Detail, Gateway, SolveError
+from goshfile.frontend.multiplatform import build_platforms, check_runnable, worker_platforms
 from goshfile.frontend.options import MAIN_CONTEXT, BuildOptions, parse_options, worker_platform
 from goshfile.frontend.sourcemap import SourceMap, error_source_detail, problem_span
 from goshfile.images import reference
@@ -34,11 +35,19 @@ DOCKERFILE_LOCAL = "dockerfile"  # the local that holds the build definition fil
 class Frontend:
     """One build through a gateway."""
 
-    def __init__(self, gateway: Gateway, options: BuildOptions, session_id: str, platform: Platform) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        options: BuildOptions,
+        session_id: str,
+        platform: Platform,
+        runnable: list[Platform] | None = None,
+    ) -> None:
         self.gateway = gateway
         self.options = options
         self.session_id = session_id
         self.platform = platform
+        self.runnable = runnable or []  # the platforms the engine's worker can run programs of
         self._contexts: dict[str, State | None] = {}
         self.definition_vertex = ""
         self.data = b""  # the goshfile's bytes, once read
@@ -164,6 +173,7 @@ class Frontend:
     def build(self, created: datetime) -> tuple[str, dict[str, bytes]]:
         """Run the whole build (up to ``--target``); return the result ref and its metadata."""
         loaded = self.read_goshfile()
+        check_runnable(loaded, [self.platform], self.runnable)
         base = self.resolve_base(loaded)
         result = convert(loaded, base, self.options, self.context, self.platform, created, self.source_map)
         definition = fit(marshal(result.state.output), loaded.document, len(loaded.spec.steps))
@@ -238,11 +248,29 @@ def run(gateway: Gateway, opts: Mapping[str, str], env: Mapping[str, str], log: 
     frontend: Frontend | None = None
     try:
         options = parse_options(opts)
-        platform = options.platform or worker_platform(env.get("BUILDKIT_WORKERS")) or Platform("linux", "amd64")
-        frontend = Frontend(gateway, options, env.get("BUILDKIT_SESSION_ID", ""), platform)
-        frontend.worker_platform = worker_platform(env.get("BUILDKIT_WORKERS"))
+        runnable = worker_platforms(env.get("BUILDKIT_WORKERS"))
+        platform = (
+            options.platform
+            or worker_platform(env.get("BUILDKIT_WORKERS"))
+            or (runnable[0] if runnable else None)
+            or Platform("linux", "amd64")
+        )
+        session = env.get("BUILDKIT_SESSION_ID", "")
+
+        def make(target: Platform) -> Frontend:
+            made = Frontend(gateway, options, session, target, runnable)
+            made.worker_platform = worker_platform(env.get("BUILDKIT_WORKERS")) or (runnable[0] if runnable else None)
+            return made
+
+        frontend = make(platform)
         if options.request is not None:
             gateway.return_result(None, frontend.subrequest(options.request))
+            return 0
+        if len(options.platforms) > 1:
+            # every platform is checked before any is built
+            check_runnable(frontend.read_goshfile(), options.platforms, runnable)
+            multi = build_platforms(make, options.platforms, _created(options))
+            gateway.return_refs(multi.refs, multi.metadata)
             return 0
         ref, metadata = frontend.build(_created(options))
     except SolveError as exc:

@@ -56,6 +56,9 @@ class Gateway(Protocol):
     def return_result(self, ref: str | None, metadata: dict[str, bytes]) -> None:
         """Hand the final result to BuildKit (``ref`` None: metadata only, as subrequests answer)."""
 
+    def return_refs(self, refs: dict[str, str], metadata: dict[str, bytes]) -> None:
+        """Hand BuildKit a multi-platform result: one ref per platform id."""
+
     def return_error(self, code: int, message: str, details: tuple[Detail, ...] = ()) -> None:
         """Fail the build with ``message`` (shown to the user by the client) and typed ``details``."""
 
@@ -140,6 +143,10 @@ class GrpcGateway:
     def return_result(self, ref: str | None, metadata: dict[str, bytes]) -> None:
         result = gw.Result(metadata=metadata) if ref is None else gw.Result(ref=gw.Ref(id=ref), metadata=metadata)
         self._stub.Return(gw.ReturnRequest(result=result))
+
+    def return_refs(self, refs: dict[str, str], metadata: dict[str, bytes]) -> None:
+        ref_map = gw.RefMap(refs={key: gw.Ref(id=ref) for key, ref in refs.items()})
+        self._stub.Return(gw.ReturnRequest(result=gw.Result(refs=ref_map, metadata=metadata)))
 
     def return_error(self, code: int, message: str, details: tuple[Detail, ...] = ()) -> None:
         status = gw.Status(code=code, message=message, details=[gw.Any(type_url=u, value=v) for u, v in details])

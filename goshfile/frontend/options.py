@@ -36,7 +36,8 @@ class BuildOptions:
     labels: dict[str, str] = field(default_factory=dict)
     contexts: dict[str, str] = field(default_factory=dict)
     no_cache: frozenset[str] | None = None  # None: use the cache; empty: ignore it for every step
-    platform: Platform | None = None
+    platform: Platform | None = None  # the first of ``platforms``
+    platforms: tuple[Platform, ...] = ()  # every --platform asked for (several: a multi-platform result)
     image_resolve_mode: str = "default"
     pins: dict[str, str] = field(default_factory=dict)  # gosh-pin:<url>#<ref> -> commit
     target: str | None = None  # --target STEP: build the image as it is after that step
@@ -89,15 +90,16 @@ def parse_options(opts: Mapping[str, str]) -> BuildOptions:
     no_cache = None
     if "no-cache" in opts:
         no_cache = frozenset(n.strip() for n in opts["no-cache"].split(",") if n.strip())
-    platform = None
+    platforms: list[Platform] = []
     if opts.get("platform"):
-        platforms = [p for p in opts["platform"].split(",") if p.strip()]
-        if not platforms:
+        names = [p for p in opts["platform"].split(",") if p.strip()]
+        if not names:
             raise InputError(f"platform {opts['platform']!r} names no platform")
-        if len(platforms) > 1:
-            raise InputError("building several platforms at once is not supported; build one --platform at a time")
         try:
-            platform = Platform.parse(platforms[0])
+            for name in names:
+                parsed = Platform.parse(name)
+                if parsed not in platforms:
+                    platforms.append(parsed)
         except ValueError as exc:
             raise InputError(str(exc)) from None
     mode = opts.get("image-resolve-mode") or "default"
@@ -109,7 +111,8 @@ def parse_options(opts: Mapping[str, str]) -> BuildOptions:
         labels=labels,
         contexts=contexts,
         no_cache=no_cache,
-        platform=platform,
+        platform=platforms[0] if platforms else None,
+        platforms=tuple(platforms),
         image_resolve_mode=mode,
         pins={k: v for k, v in build_args.items() if k.startswith(PIN_PREFIX)},
         target=opts.get("target") or None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -170,7 +171,9 @@ class DockerImageStore:
                 if "error" in event:
                     raise EngineError(f"docker push {ref}: {event['error']}")
                 aux = event.get("aux") or {}
-                digest = aux.get("Digest") or digest
+                # the classic store reports it in aux; the containerd store (Docker 28) only in a status line
+                said = _PUSHED.search(str(event.get("status") or ""))
+                digest = aux.get("Digest") or (said.group(1) if said else "") or digest
                 if progress is not None and event.get("status") and not event.get("progressDetail"):
                     progress(" ".join(str(event[k]) for k in ("id", "status") if event.get(k)))
         except self._api_error as exc:
@@ -178,6 +181,9 @@ class DockerImageStore:
         if not digest:
             raise EngineError(f"docker push {ref}: the engine did not report the pushed digest")
         return str(digest)
+
+
+_PUSHED = re.compile(r"digest: (sha256:[0-9a-f]{64}) size: \d+")
 
 
 def _split_tag(ref: str) -> tuple[str, str]:

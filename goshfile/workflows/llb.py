@@ -62,6 +62,9 @@ class OfflineGateway:
     def return_result(self, ref: str | None, metadata: dict[str, bytes]) -> None:  # pragma: no cover - not called here
         raise EngineError("offline LLB returns no result")
 
+    def return_refs(self, refs: dict[str, str], metadata: dict[str, bytes]) -> None:  # pragma: no cover
+        raise EngineError("offline LLB returns no result")
+
     def return_error(self, code: int, message: str, details: tuple[Detail, ...] = ()) -> None:  # pragma: no cover
         raise EngineError(message)
 

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import io
+import json
 import subprocess
+import tarfile
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 FRONTEND_IMAGE = "teamgosh/goshfile:latest"
 REGISTRY = "127.0.0.1:5000"
 SETUP_HINT = "run scripts/setup.sh (it installs and starts Docker, the registry and the frontend image)"
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A Docker engine the end-to-end tests run on; ``name`` is the test id's engine part."""
+
+    name: str
+    min_major: int
+    containerd_store: bool  # image IDs are manifest digests there; BuildKit rewrites file times itself
+
+    def __str__(self) -> str:
+        return self.name
+
+
+HOST = Engine("host-26", 23, containerd_store=False)  # Debian's docker.io 26 on the machine
+CURRENT = Engine("current-28", 28, containerd_store=True)  # scripts/current-engine.sh
+ENGINES = [HOST, CURRENT]
 
 
 @dataclass(frozen=True)
@@ -20,11 +42,12 @@ class Run:
     output: str
 
 
-def run(cmd: list[str], cwd: Path | None = None, timeout: float = 300) -> Run:
+def run(cmd: list[str], cwd: Path | None = None, timeout: float = 300, env: Mapping[str, str] | None = None) -> Run:
     """Run ``cmd``, capturing stdout and stderr together."""
     proc = subprocess.run(
         cmd,
         cwd=cwd,
+        env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -74,3 +97,19 @@ def image_run(image: str, *command: str) -> str:
 def interfaces(proc_net_dev: str) -> set[str]:
     """The network interface names in a copy of ``/proc/net/dev``."""
     return {line.split(":")[0].strip() for line in proc_net_dev.splitlines()[2:] if ":" in line}
+
+
+def saved_digests(image: str) -> tuple[str, str]:
+    """(manifest digest, config digest) of ``image`` from its ``docker save`` archive (an OCI layout on both stores)."""
+    saved = subprocess.run(["docker", "save", image], capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(saved)) as archive:
+
+        def blob(path: str) -> dict[str, Any]:
+            member = archive.extractfile(path)
+            assert member is not None, path
+            parsed: dict[str, Any] = json.loads(member.read())
+            return parsed
+
+        manifest = str(blob("index.json")["manifests"][0]["digest"])
+        config = str(blob(f"blobs/sha256/{manifest.removeprefix('sha256:')}")["config"]["digest"])
+    return manifest, config

@@ -13,7 +13,7 @@ import pytest
 
 from goshfile.cli.main import main
 from goshfile.images.content_hash import GOSH_V1, GOSHFILE_V2, image_hash
-from tests.e2e.helpers import Images, buildx, write
+from tests.e2e.helpers import Engine, Images, buildx, write
 from tests.images.layertars import (
     CAP_NET_RAW,
     chardev,
@@ -157,7 +157,7 @@ def assert_v1_is_the_pipeline(image: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("image", ["bash:latest", "goshfile/python-base:bookworm"])
-def test_v1_equals_the_shell_pipeline_on_local_base_images(engine: None, image: str) -> None:
+def test_v1_equals_the_shell_pipeline_on_local_base_images(engine: Engine, image: str) -> None:
     assert_v1_is_the_pipeline(image)
 
 
@@ -201,7 +201,7 @@ def test_the_command_prints_the_hash(images: Images, capsys: pytest.CaptureFixtu
     assert out["image_id"].startswith("sha256:") and out["files"] > 10
 
 
-def test_an_unknown_image_is_an_error(engine: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_image_is_an_error(engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["image-hash", "goshfile-e2e/no-such-image:none"]) == 3  # its registry cannot be reached either
     assert "no image 'goshfile-e2e/no-such-image:none'" in capsys.readouterr().err
 

@@ -13,7 +13,7 @@ import docker
 import pytest
 
 from goshfile.cli.main import main
-from tests.e2e.helpers import Images, image_run, write
+from tests.e2e.helpers import Engine, Images, image_run, write
 from tests.gosh.helpers import commit, git, work_repo
 
 pytestmark = pytest.mark.docker
@@ -36,29 +36,43 @@ def checkout(origin: Path, where: Path) -> Path:
     return where
 
 
-def build(context: Path, image: str, capsys: pytest.CaptureFixture[str]) -> tuple[str, str, str]:
-    """``goshfile build --no-cache --push``: (image ID, pushed digest, the engine's own image ID before the rewrite)."""
-    status = main(
-        ["build", str(context), "-t", image, "--no-cache", "--push", "--progress", "plain", "--json", *FRONTEND]
-    )
+def build(
+    context: Path, image: str, capsys: pytest.CaptureFixture[str], engine: Engine, *more: str
+) -> tuple[str, str, str | None]:
+    """``goshfile build --no-cache --push``: (image ID, pushed digest, the engine's own image ID before the rewrite).
+
+    On the containerd image store BuildKit rewrites in the build: there is no image before the rewrite (None).
+    """
+    args = ["build", str(context), "-t", image, "--no-cache", "--push", "--progress", "plain", "--json"]
+    status = main([*args, *FRONTEND, *more])
     out, err = capsys.readouterr()
     assert status == 0, err
     outcome = json.loads(out)
     image_id, digest = outcome["image_id"], outcome["digest"]
     assert outcome["tags"] == [image] and outcome["error"] is None and outcome["proof"] is None
     assert f"goshfile: pushed {image}@{digest}" in err
+    if engine.containerd_store:
+        assert ("BuildKit sets the file times" in err) == ("--no-rewrite-timestamp" not in more), err
+        assert "file times set:" not in err and image_id == digest  # the ID is the pushed manifest's digest
+        return image_id, digest, None
     rewritten = re.search(r"file times set: (sha256:[0-9a-f]{64}) became (sha256:[0-9a-f]{64})", err)
     assert rewritten is not None and rewritten.group(2) == image_id, err
     return image_id, digest, rewritten.group(1)
 
 
-def layer_mtimes(image: str, layers: list[str]) -> set[int]:
-    """Every modification time in the given layers (by diff ID) of ``image``, from ``docker save``."""
+def layer_mtimes(image: str, first: int) -> set[int]:
+    """Every modification time in the layers of ``image`` from the ``first``-th up, from ``docker save``.
+
+    The archive's ``manifest.json`` lists the layer files in order on both stores (uncompressed
+    tars on the classic store, the compressed blobs on the containerd store).
+    """
     saved = io.BytesIO(b"".join(docker.from_env().images.get(image).save()))
     times: set[int] = set()
     with tarfile.open(fileobj=saved) as archive:
-        for diff_id in layers:
-            member = archive.extractfile(f"blobs/sha256/{diff_id.removeprefix('sha256:')}")
+        listing = archive.extractfile("manifest.json")
+        assert listing is not None
+        for path in json.load(listing)[0]["Layers"][first:]:
+            member = archive.extractfile(path)
             assert member is not None
             with tarfile.open(fileobj=member) as layer:
                 times |= {int(m.mtime) for m in layer}
@@ -67,6 +81,7 @@ def layer_mtimes(image: str, layers: list[str]) -> set[int]:
 
 def test_two_clean_builds_on_two_checkouts_give_identical_digests(
     tmp_path: Path,
+    engine: Engine,
     images: Images,
     registry: str,
     capsys: pytest.CaptureFixture[str],
@@ -79,24 +94,36 @@ def test_two_clean_builds_on_two_checkouts_give_identical_digests(
     assert epoch == 1_700_000_000
     first_image, second_image = images.name("repro-a", registry), images.name("repro-b", registry)
 
-    first = build(checkout(origin, tmp_path / "one"), first_image, capsys)
+    first = build(checkout(origin, tmp_path / "one"), first_image, capsys, engine)
     time.sleep(1.1)  # the second checkout and build happen in a later second: other file times
-    second = build(checkout(origin, tmp_path / "two"), second_image, capsys)
+    second = build(checkout(origin, tmp_path / "two"), second_image, capsys, engine)
 
-    assert first[2] != second[2], "the engine's own images should differ (file times), or this proves nothing"
+    if engine.containerd_store:  # no image before BuildKit's rewrite: build once more without it
+        unrewritten = build(
+            tmp_path / "two", images.name("repro-raw", registry), capsys, engine, "--no-rewrite-timestamp"
+        )
+        assert unrewritten[0] != second[0], "without the rewrite the image should differ, or this proves nothing"
+    else:
+        assert first[2] != second[2], "the engine's own images should differ (file times), or this proves nothing"
     assert first[0] == second[0], "image IDs differ"
     assert first[1] == second[1], "pushed digests differ"
     assert image_run(first_image, "cat", "/app/out/all.txt") == "alpha\nbeta\n"
 
-    engine = docker.from_env()
-    attrs = engine.images.get(first_image).attrs
+    client = docker.from_env()
+    attrs = client.images.get(first_image).attrs
     labels = attrs["Config"]["Labels"]
     assert attrs["Created"].startswith(time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)))
     base_layers = int(labels["goshfile.base.layers"])
     own = attrs["RootFS"]["Layers"][base_layers:]
     assert len(own) == 2
-    assert layer_mtimes(first_image, own) == {epoch}  # every file time is the commit's time
-    assert attrs["RootFS"]["Layers"][:base_layers] == engine.images.get("bash:latest").attrs["RootFS"]["Layers"]
+    assert layer_mtimes(first_image, base_layers) == {epoch}  # every file time is the commit's time
+    base = client.images.get("bash:latest").attrs["RootFS"]["Layers"]
+    if engine.containerd_store:
+        # BuildKit clamps every layer, the base image's too (its files are newer than this epoch)
+        assert max(layer_mtimes(first_image, 0)) == epoch and max(layer_mtimes("bash:latest", 0)) > epoch
+        assert attrs["RootFS"]["Layers"][:base_layers] != base
+    else:
+        assert attrs["RootFS"]["Layers"][:base_layers] == base  # goshfile leaves the base's layers as they are
 
 
 def test_no_rewrite_keeps_the_engines_file_times(
@@ -110,5 +137,6 @@ def test_no_rewrite_keeps_the_engines_file_times(
     assert "SOURCE_DATE_EPOCH=1000000000 (given)" in err and "file times set" not in err
     attrs = docker.from_env().images.get(image).attrs
     assert attrs["Id"] == out.strip() and attrs["Created"].startswith("2001-09-09T01:46:40")
-    own = attrs["RootFS"]["Layers"][int(attrs["Config"]["Labels"]["goshfile.base.layers"]) :]
-    assert max(layer_mtimes(image, own)) > 1_000_000_000  # the times the engine wrote, left as they were
+    base_layers = int(attrs["Config"]["Labels"]["goshfile.base.layers"])
+    assert len(attrs["RootFS"]["Layers"]) == base_layers + 2
+    assert max(layer_mtimes(image, base_layers)) > 1_000_000_000  # the times the engine wrote, left as they were

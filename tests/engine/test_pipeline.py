@@ -12,7 +12,7 @@ import pytest
 
 from goshfile.engine.buildx import BuildRequest, BuildResult
 from goshfile.engine.pipeline import build_image
-from goshfile.errors import InputError
+from goshfile.errors import EngineError, InputError
 from tests.images.fake_engine import FakeImages
 from tests.images.layertars import layer, reg
 
@@ -92,9 +92,41 @@ def test_progress_tells_what_happens(tmp_path: Path) -> None:
     assert said[1].startswith("setting file times in 1 layer(s)") and "pushing reg/app:1" in said
 
 
-def test_on_a_containerd_image_store_the_rewrite_is_skipped_and_said(tmp_path: Path) -> None:
+def test_on_a_containerd_image_store_buildkit_rewrites_and_it_is_said(tmp_path: Path) -> None:
     images = FakeImages(containerd=True)
     said: list[str] = []
-    built = build_image(request(tmp_path, tags=("reg/app:1",)), FakeBuilder(images), images, {}, progress=said.append)
+    builder = FakeBuilder(images)
+    built = build_image(request(tmp_path, tags=("reg/app:1",)), builder, images, {}, progress=said.append)
     assert built.rewritten is None and images.loads == 0
-    assert any("containerd image store" in line for line in said)
+    assert [r.rewrite_timestamp for r in builder.requests] == [True]
+    assert "the engine keeps images in the containerd image store: BuildKit sets the file times" in said
+
+
+def test_without_the_rewrite_buildkit_is_not_asked_either(tmp_path: Path) -> None:
+    images = FakeImages(containerd=True)
+    builder = FakeBuilder(images)
+    build_image(request(tmp_path), builder, images, {}, rewrite=False)
+    assert [r.rewrite_timestamp for r in builder.requests] == [False]
+
+
+def test_several_platforms_on_the_classic_store_are_refused_before_building(tmp_path: Path) -> None:
+    images = FakeImages()
+    builder = FakeBuilder(images)
+    with pytest.raises(EngineError, match=r"containerd image store .*scripts/current-engine.sh env"):
+        build_image(request(tmp_path, platform="linux/amd64,linux/arm64"), builder, images, {})
+    assert builder.requests == []
+
+
+def test_several_platforms_on_the_containerd_store_are_built_as_one(tmp_path: Path) -> None:
+    images = FakeImages(containerd=True)
+    builder = FakeBuilder(images)
+    build_image(request(tmp_path, platform="linux/amd64, linux/arm64"), builder, images, {})
+    assert [r.platforms for r in builder.requests] == [["linux/amd64", "linux/arm64"]]
+
+
+def test_buildkits_provenance_on_the_classic_store_is_refused_before_building(tmp_path: Path) -> None:
+    images = FakeImages()
+    builder = FakeBuilder(images)
+    with pytest.raises(EngineError, match="provenance attestation needs an engine with the containerd image store"):
+        build_image(request(tmp_path, buildkit_provenance="mode=max"), builder, images, {})
+    assert builder.requests == []

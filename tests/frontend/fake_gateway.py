@@ -44,6 +44,7 @@ class FakeGateway:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     results: list[tuple[str | None, dict[str, bytes]]] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
+    multi_results: list[tuple[dict[str, str], dict[str, bytes]]] = field(default_factory=list)
     error_details: list[tuple[tuple[str, bytes], ...]] = field(default_factory=list)
     _refs: dict[str, str | None] = field(default_factory=dict)
 
@@ -75,6 +76,9 @@ class FakeGateway:
 
     def return_result(self, ref: str | None, metadata: dict[str, bytes]) -> None:
         self.results.append((ref, metadata))
+
+    def return_refs(self, refs: dict[str, str], metadata: dict[str, bytes]) -> None:
+        self.multi_results.append((refs, metadata))
 
     def return_error(self, code: int, message: str, details: tuple[tuple[str, bytes], ...] = ()) -> None:
         self.errors.append((code, message))

@@ -84,9 +84,10 @@ def test_one_platform(value: str, platform: Platform) -> None:
     assert parse_options({"platform": value}).platform == platform
 
 
-def test_several_platforms_are_refused() -> None:
-    with pytest.raises(InputError, match="several platforms"):
-        parse_options({"platform": "linux/amd64,linux/arm64"})
+def test_several_platforms_are_kept_in_order_once_each() -> None:
+    options = parse_options({"platform": "linux/arm64, linux/amd64,linux/arm64"})
+    assert options.platforms == (Platform("linux", "arm64"), Platform("linux", "amd64"))
+    assert options.platform == Platform("linux", "arm64")
 
 
 @pytest.mark.parametrize("value", ["bad", "linux/", "a/b/c/d"])

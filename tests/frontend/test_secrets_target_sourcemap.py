@@ -119,7 +119,9 @@ def test_another_probe_failure_is_handed_back_unchanged(gateway: FakeGateway) ->
 
 
 def test_for_a_platform_without_a_probe_program_the_probe_runs_on_the_workers(gateway: FakeGateway) -> None:
-    workers = json.dumps([{"Platforms": [{"OS": "linux", "Architecture": "arm64"}]}])
+    # s390x emulated (else its run steps are refused before building), arm64 the worker's own
+    native, emulated = {"OS": "linux", "Architecture": "arm64"}, {"OS": "linux", "Architecture": "s390x"}
+    workers = json.dumps([{"Platforms": [native, emulated]}])
     text = "# syntax=teamgosh/goshfile\n" + SECRETS
     assert build(gateway, text, {"platform": "linux/s390x"}, BUILDKIT_WORKERS=workers)[0] == 0
     probe = gateway.graph(1)
