@@ -10,24 +10,17 @@ from pathlib import Path
 
 import click
 
-from goshfile.errors import InputError
 from goshfile.frontend.convert import BaseImage, convert
 from goshfile.frontend.options import BuildOptions
 from goshfile.images import reference
 from goshfile.llb import Platform, State, marshal, serialize, to_json
 from goshfile.spec import Loaded, load_text
+from goshfile.spec.loader import read_goshfile
 from goshfile.spec.schema import render
 
 
 def _read(path: str) -> tuple[str, str]:
-    try:
-        return Path(path).read_text(encoding="utf-8"), path
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror}") from None
+    return read_goshfile(Path(path), path), path  # bounded in size and kind, UTF-8 checked with a position
 
 
 def _build_args(values: tuple[str, ...]) -> dict[str, str]:

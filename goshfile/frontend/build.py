@@ -20,7 +20,8 @@ from goshfile.frontend.gateway import UNKNOWN, Gateway
 from goshfile.frontend.options import MAIN_CONTEXT, BuildOptions, parse_options, worker_platform
 from goshfile.images import reference
 from goshfile.llb import Platform, State, marshal, op_digest
-from goshfile.spec import Loaded, load_text
+from goshfile.spec import Loaded
+from goshfile.spec.loader import load_bytes
 
 CONFIG_KEY = "containerimage.config"
 DOCKERFILE_LOCAL = "dockerfile"  # the local that holds the build definition file
@@ -54,11 +55,7 @@ class Frontend:
             data = self.gateway.read_file(ref, name)
         except InputError:
             raise InputError(f"{name}: not found in the build definition folder (check -f)") from None
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"{name}: not UTF-8 text") from None
-        loaded = load_text(text, name, self.options.build_args, allow_refs=True)
+        loaded = load_bytes(data, name, self.options.build_args, allow_refs=True)
         for warning in loaded.warnings:
             self.gateway.warn(self.definition_vertex, warning)
         return loaded

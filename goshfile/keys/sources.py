@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from goshfile.errors import InputError
+from goshfile.files import read_small_file
 from goshfile.gosh.network import config_path, read_config
 from goshfile.keys.keypair import KeyPair, parse_public
 from goshfile.paths import data_home
@@ -37,6 +38,8 @@ from goshfile.paths import data_home
 ENV_SECRET = "WALLET_SECRET"
 ENV_PUBLIC = "WALLET_PUBLIC"
 STDIN = "-"
+MAX_KEY_FILE_BYTES = 64 << 10
+"""A key file is a few hundred bytes; a larger one (or a device, a FIFO) is refused, not read without end."""
 
 
 def default_key_file() -> Path:
@@ -55,17 +58,11 @@ class KeyFile:
 
 def read_key_file(path: Path) -> KeyFile:
     """Read and check a key file (see the module docstring); InputError when unusable."""
+    data, info = read_small_file(path, limit=MAX_KEY_FILE_BYTES, what="key file")
     try:
-        info = path.stat()
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"key file {path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"key file {path}: is a folder, not a file") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"key file {path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"key file {path}: {exc.strerror}") from None
     public: str | None = None
     secret: str | None = None
     stripped = text.strip()

@@ -76,14 +76,16 @@ def test_lint_checks_required_args_only_with_build_args(tmp_path: Path, capsys: 
 def test_lint_of_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = str(tmp_path / "nope.yaml")
     assert main(["lint", "-f", missing]) == 1
-    assert capsys.readouterr().err == f"goshfile: error: {missing}: no such file\n"
+    assert capsys.readouterr().err == f"goshfile: error: goshfile {missing}: no such file\n"
 
 
 def test_lint_of_a_file_that_is_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bin.yaml"
     path.write_bytes(b"\xff\xfe\x00")
     assert main(["lint", "-f", str(path)]) == 1
-    assert capsys.readouterr().err == f"goshfile: error: {path}: not UTF-8 text\n"
+    assert capsys.readouterr().err == (
+        f"{path}:1:1: not UTF-8 text (byte 0xff at offset 0)\ngoshfile: error: 1 problem in {path}\n"
+    )
 
 
 def test_verbose_shows_the_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
