@@ -58,9 +58,9 @@ class KeyFile:
 
 def read_key_file(path: Path) -> KeyFile:
     """Read and check a key file (see the module docstring); InputError when unusable."""
-    data, info = read_small_file(path, limit=MAX_KEY_FILE_BYTES, what="key file")
+    raw, info = read_small_file(path, limit=MAX_KEY_FILE_BYTES, what="key file")
     try:
-        text = data.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"key file {path}: not UTF-8 text") from None
     public: str | None = None

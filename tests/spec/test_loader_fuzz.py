@@ -2,7 +2,7 @@
 
 A loaded model must also convert to LLB without any other exception (what lints, builds).
 Each case has a deadline (hypothesis' per-example setting); nothing here measures time.
-``GOSHFILE_FUZZ_EXAMPLES`` sets the number of cases per property (default 200).
+``GOSHFILE_FUZZ_EXAMPLES`` sets the number of cases per property (default 100).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from goshfile.llb import Platform, State, marshal, serialize
 from goshfile.spec.loader import Loaded, load_bytes
 from tests.helpers import COMMIT, DESIGN_SEED, FULL, GOSH_URL
 
-EXAMPLES = int(os.environ.get("GOSHFILE_FUZZ_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("GOSHFILE_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=timedelta(seconds=5),
