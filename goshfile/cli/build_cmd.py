@@ -20,6 +20,7 @@ from goshfile.engine.publish import publish_and_verify
 from goshfile.errors import EngineError
 from goshfile.images.local import DockerImageStore
 from goshfile.keys import load_signer
+from goshfile.keys.sources import refuse_secret
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -126,6 +127,7 @@ def build(
     The image is labelled GOSH_ADDRESS, GOSH_COMMIT_HASH, gosh.address,
     gosh.commit and gosh.image.dockerfile.
     """
+    refuse_secret(wallet_public, "--wallet-public", key_file=key_file)  # would become a label anyone reads
     signer = None
     if sign:
         if not push or not tags:

@@ -14,7 +14,7 @@ import traceback
 import click
 
 from goshfile import __version__
-from goshfile.cli import build_cmd, image_cmds, ledger_cmds, node_cmds, spec_cmds, verify_cmds
+from goshfile.cli import build_cmd, image_cmds, ledger_cmds, node_cmds, redact, spec_cmds, verify_cmds
 from goshfile.errors import GoshfileError, SpecError
 
 EXIT_FAILURE = 1
@@ -68,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status instead of raising SystemExit."""
     args = sys.argv[1:] if argv is None else argv
     verbose = "-v" in args or "--verbose" in args
+    typed = redact.typed_tokens(args)  # never printed back: any of them may be a secret key
+    with redact.hiding_in_stderr(typed):
+        return _run(argv, verbose, typed)
+
+
+def _run(argv: list[str] | None, verbose: bool, typed: set[str]) -> int:
     try:
         rc = cli.main(args=argv, prog_name="goshfile", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -76,20 +82,21 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("goshfile: aborted", err=True)
         return EXIT_FAILURE
     except click.ClickException as exc:
-        exc.show()
+        click.echo(redact.usage_error(exc), err=True, nl=False)
         return exc.exit_code
     except SpecError as exc:
         if verbose:
             traceback.print_exc()
         for problem in exc.problems:  # file:line:col: path: message, as compilers print them
-            click.echo(str(problem), err=True)
+            click.echo(redact.error_line(str(problem), typed), err=True)
         count = len(exc.problems)
-        click.echo(f"goshfile: error: {count} problem{'s' if count != 1 else ''} in {exc.problems[0].file}", err=True)
+        file = redact.error_line(exc.problems[0].file, typed)
+        click.echo(f"goshfile: error: {count} problem{'s' if count != 1 else ''} in {file}", err=True)
         return EXIT_FAILURE
     except GoshfileError as exc:
         if verbose:
             traceback.print_exc()
-        click.echo(f"goshfile: error: {' '.join(str(exc).split())}", err=True)
+        click.echo(redact.error_line(f"goshfile: error: {' '.join(str(exc).split())}", typed), err=True)
         return EXIT_FAILURE
     return rc if isinstance(rc, int) else 0
 

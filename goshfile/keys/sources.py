@@ -25,6 +25,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,7 +33,7 @@ from typing import Any, TextIO
 from goshfile.errors import InputError
 from goshfile.files import read_small_file
 from goshfile.gosh.network import config_path, read_config
-from goshfile.keys.keypair import KeyPair, parse_public
+from goshfile.keys.keypair import KEY_HEX, KeyPair, parse_public
 from goshfile.paths import data_home
 
 ENV_SECRET = "WALLET_SECRET"
@@ -215,9 +216,48 @@ def load_signer(argument: str | None = None, *, key_file: Path | None = None, st
     return find_signer(argument, key_file=key_file, stdin=stdin)[0]
 
 
+def _known_publics(key_file: Path | None) -> set[str]:
+    """The public keys this machine's key sources name (each source that cannot be read is left out)."""
+    found: set[str] = set()
+    readers: list[Callable[[], set[str]]] = [
+        lambda: {os.environ.get(ENV_PUBLIC, "").strip().lower()},
+        lambda: {pair.public_hex} if (pair := _env_pair()) else set(),
+        lambda: {w.public or "", w.pair.public_hex if w.pair else ""} if (w := gosh_wallet()) else set(),
+        lambda: {read_key_file(default_key_file()).public} if default_key_file().is_file() else set(),
+        lambda: {read_key_file(key_file).public} if key_file is not None else set(),
+    ]
+    for read in readers:
+        with contextlib.suppress(InputError):
+            found |= read()
+    return found - {""}
+
+
+def refuse_secret(value: str | None, what: str, *, key_file: Path | None = None, also: KeyPair | None = None) -> None:
+    """InputError (not showing the value) when ``value`` is a secret key: one that derives a known public key.
+
+    A secret typed where a public key or an address goes would otherwise be printed, put in a
+    label or recorded in the ledger. Known: the keys of this machine's key sources, and ``also``.
+    """
+    text = (value or "").strip().lower().removeprefix("0x")
+    text = text.split(":", 1)[1] if ":" in text else text
+    if not KEY_HEX.match(text):
+        return
+    derived = KeyPair.from_secret_hex(text).public_hex
+    known = _known_publics(key_file) | ({also.public_hex} if also is not None else set())
+    if derived in known:
+        raise InputError(
+            f"{what} is a secret key (the secret of public key {derived}), not shown; "
+            "give the public key or address instead, and keep the secret out of command lines"
+        )
+
+
 def find_public(argument: str | None = None, *, key_file: Path | None = None) -> tuple[str, str]:
-    """A public key (lowercase hex) and where it came from (see the module docstring for the order)."""
+    """A public key (lowercase hex) and where it came from (see the module docstring for the order).
+
+    An argument that is a known key's secret is refused (:func:`refuse_secret`).
+    """
     if argument is not None:
+        refuse_secret(argument, "the PUBLIC argument", key_file=key_file)
         return parse_public(argument, what="the PUBLIC argument"), "the PUBLIC argument"
     if key_file is not None:
         return read_key_file(key_file).public, f"key file {key_file}"
