@@ -1,15 +1,16 @@
 """Checks of field values that the build relies on, so that a goshfile that lints also converts.
 
 The model checks types and shapes; these check what BuildKit will make of a value
-(a ``chown`` owner becomes a 32-bit id or a name looked up in the image's
-``/etc/passwd``). Each problem is positioned on the field.
+(the base image must be a valid reference; a ``chown`` owner becomes a 32-bit id or
+a name looked up in the image's ``/etc/passwd``). Each problem is positioned on the field.
 """
 
 from __future__ import annotations
 
 import re
 
-from goshfile.errors import Problem
+from goshfile.errors import InputError, Problem
+from goshfile.images import reference
 from goshfile.spec.document import Document
 from goshfile.spec.model import Goshfile
 
@@ -37,6 +38,11 @@ def owner_problem(part: str, kind: str) -> str | None:
 
 def check_values(doc: Document, spec: Goshfile, problems: list[Problem]) -> None:
     """Append a problem for each value the build could not use."""
+    if spec.image != "scratch" and "${" not in spec.image:  # a build arg left for the build to fill in
+        try:
+            reference.parse(spec.image)
+        except InputError as exc:
+            problems.append(doc.problem(("image",), str(exc)))
     for i, step in enumerate(spec.steps):
         copy = step.copy_
         if copy is None or copy.chown is None:

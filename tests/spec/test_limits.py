@@ -183,3 +183,15 @@ def test_a_device_is_named_as_such() -> None:
     with pytest.raises(InputError) as info:
         read_goshfile(Path("/dev/zero"))
     assert str(info.value) == "goshfile /dev/zero: is a character device, not a regular file"
+
+
+def test_lint_checks_the_base_image_reference_as_the_build_does() -> None:
+    assert problems("apiVersion: 1\nimage: Foo Bar\n") == [
+        "f.yaml:2:8: image: image reference 'Foo Bar' is not a valid image name"
+    ]
+    assert load_text('apiVersion: 1\nargs: {V: "5"}\nimage: "bash:${V}"\n', "f").spec.image == "bash:${V}"  # lint
+    with pytest.raises(SpecError) as info:  # the build substitutes first, then checks
+        load_text('apiVersion: 1\nargs: {V: "a b"}\nimage: "bash:${V}"\n', "f.yaml", {})
+    assert [str(p) for p in info.value.problems] == [
+        "f.yaml:3:8: image: image reference 'bash:a b' is not a valid image name"
+    ]
