@@ -69,7 +69,7 @@ def _resolve(name: str) -> State:
 
 def check(data: bytes) -> Loaded | None:
     """Load ``data``: a model (which then converts and serializes) or a SpecError with real positions."""
-    lines = data.count(b"\n") + 2
+    lines = len(data.decode("utf-8", errors="replace").splitlines()) + 2  # YAML breaks lines at CR and NEL too
     try:
         loaded = load_bytes(data, "f.yaml", {"GREETING": "hi"})
     except SpecError as exc:
