@@ -72,6 +72,8 @@ def read_key_file(path: Path) -> KeyFile:
             data: Any = json.loads(stripped)
         except json.JSONDecodeError as exc:
             raise InputError(f"key file {path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        except RecursionError:
+            raise InputError(f"key file {path}: not valid JSON (nested too deeply)") from None
         if not isinstance(data, dict):
             raise InputError(f"key file {path}: expected a JSON object with 'public' and 'secret'")
         public, secret = data.get("public"), data.get("secret")
