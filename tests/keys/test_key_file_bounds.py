@@ -12,11 +12,17 @@ from goshfile.errors import InputError
 from goshfile.gosh.network import read_config
 from goshfile.keys.sources import MAX_KEY_FILE_BYTES, read_key_file
 
+
+def _deep(path: Path) -> None:
+    path.write_text("[" * 60_000)
+    path.chmod(0o600)
+
+
 CASES: dict[str, tuple[Callable[[Path], object], str]] = {
     "folder": (lambda p: p.mkdir(), "is a folder, not a regular file"),
     "fifo": (lambda p: os.mkfifo(p), "is a FIFO (named pipe), not a regular file"),
     "large": (lambda p: p.write_bytes(b" " * (MAX_KEY_FILE_BYTES + 1)), "larger than 65,536 bytes"),
-    "deep": (lambda p: (p.write_text("[" * 60_000), p.chmod(0o600)), "not valid JSON"),
+    "deep": (_deep, "not valid JSON"),
 }
 
 
