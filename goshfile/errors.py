@@ -1,12 +1,14 @@
 """The package's exceptions: one base, split by cause.
 
-- :class:`InputError`: the user's input is wrong (a goshfile, an option, a reference).
+- :class:`InputError`: the user's input is wrong (a goshfile, an option, a reference);
+  :class:`SpecError` for a goshfile, with every problem and its position.
 - :class:`VerificationError`: something was checked and did not hold.
-- :class:`EngineError`: BuildKit, Docker or another external system failed or is unreachable.
+- :class:`EngineError`: BuildKit, Docker, a node, a registry or another external system
+  failed or could not be reached, so nothing could be checked.
 
-The CLI maps ``InputError`` and every other ``GoshfileError`` to exit code 1
-(usage errors of the command line itself exit 2, as click does).
-Messages never contain secret values.
+The CLI's one handler (:mod:`goshfile.cli.main`) maps them to exit codes (README, "CLI contract"):
+``VerificationError`` 1, ``InputError`` 2, ``EngineError`` 3, any other ``GoshfileError`` 1.
+Raise with ``from exc`` so that ``--verbose`` shows the root cause. Messages never contain secret values.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A path given by the user may name a folder, a device (``/dev/zero`` never ends),
 (reading blocks until someone writes) or a socket. :func:`read_small_file` names each in
 one :class:`~goshfile.errors.InputError` instead of reading without limit or hanging.
 
->>> data, info = read_small_file(Path("goshfile.yaml"), limit=1 << 20, what="goshfile")
+>>> data, info = read_small_file(Path("wallet.json"), limit=1 << 16, what="key file")
 """
 
 from __future__ import annotations
@@ -35,27 +35,28 @@ def kind_of(mode: int) -> str:
 def read_small_file(path: Path, *, limit: int, what: str) -> tuple[bytes, os.stat_result]:
     """The bytes of regular file ``path`` (at most ``limit``) and its status; InputError otherwise.
 
-    ``what`` names the input in messages (``goshfile``, ``key file``). The file is opened
+    ``what`` names the input in messages (``key file``; empty: the path alone). The file is opened
     without blocking (a FIFO is refused, not waited on) and read at most ``limit + 1`` bytes
     far, so a file that grows or never ends is refused as too large.
     """
+    where = f"{what} {path}" if what else str(path)
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"{what} {path}: is {kind_of(info.st_mode)}, not a regular file")
+            raise InputError(f"{where}: is {kind_of(info.st_mode)}, not a regular file")
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise InputError(f"{what} {path}: no such file") from None
-    except NotADirectoryError:
-        raise InputError(f"{what} {path}: a part of the path is not a folder") from None
-    except PermissionError:
-        raise InputError(f"{what} {path}: permission denied") from None
+    except FileNotFoundError as exc:
+        raise InputError(f"{where}: no such file") from exc
+    except NotADirectoryError as exc:
+        raise InputError(f"{where}: a part of the path is not a folder") from exc
+    except PermissionError as exc:
+        raise InputError(f"{where}: permission denied") from exc
     except OSError as exc:
-        raise InputError(f"{what} {path}: {exc.strerror or exc}") from None
+        raise InputError(f"{where}: {exc.strerror or exc}") from exc
     try:
         info = os.fstat(fd)  # the file opened, not what the path named a moment before
         if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"{what} {path}: is {kind_of(info.st_mode)}, not a regular file")
+            raise InputError(f"{where}: is {kind_of(info.st_mode)}, not a regular file")
         chunks: list[bytes] = []
         total = 0
         while total <= limit:
@@ -65,9 +66,11 @@ def read_small_file(path: Path, *, limit: int, what: str) -> tuple[bytes, os.sta
             chunks.append(chunk)
             total += len(chunk)
     except OSError as exc:
-        raise InputError(f"{what} {path}: {exc.strerror or exc}") from None
+        raise InputError(f"{where}: {exc.strerror or exc}") from exc
     finally:
         os.close(fd)
     if total > limit:
-        raise InputError(f"{what} {path}: larger than {limit:,} bytes (the most a {what} may be)")
+        raise InputError(
+            f"{where}: larger than {limit:,} bytes (the most {'a ' + what if what else 'such a file'} may be)"
+        )
     return b"".join(chunks), info

@@ -3,7 +3,9 @@
 #   Offline (default): FROM goshfile/python-base:bookworm, made by scripts/base-images.sh.
 #   Online: GOSHFILE_FRONTEND_BASE=python:3.11-slim scripts/build-frontend-image.sh
 # The library and its dependencies are installed on the host into the build
-# context as wheels for CPython 3.11 on this machine's architecture.
+# context as wheels for CPython 3.11 on this machine's architecture; the
+# dependencies at the versions and sha256 hashes of dockerfiles/frontend-requirements.txt
+# (pip --require-hashes; regenerate it with scripts/lock-frontend.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
@@ -18,12 +20,12 @@ case "$(uname -m)" in
   aarch64) plat=(--platform manylinux_2_17_aarch64 --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64) ;;
   *) log "unsupported architecture $(uname -m)"; exit 1 ;;
 esac
-mapfile -t deps < <("$py" -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml","rb"))["project"]["dependencies"]))')
+lock=dockerfiles/frontend-requirements.txt
 
 rm -rf "$ctx" && mkdir -p "$ctx/site"
 pipq() { "$py" -m pip install -q --disable-pip-version-check --no-compile --target "$ctx/site" "$@" 2>&1 | grep -v '^WARNING: Location' >&2 || true; }
 pipq --no-deps .
-pipq --only-binary=:all: --implementation cp --python-version 3.11 "${plat[@]}" "${deps[@]}"
+pipq --only-binary=:all: --implementation cp --python-version 3.11 "${plat[@]}" --require-hashes -r "$lock"
 [ -d "$ctx/site/goshfile" ] && [ -d "$ctx/site/grpc" ] || { log "installing the frontend's Python packages failed"; exit 1; }
 rm -rf "$ctx/site/bin"
 find "$ctx/site" -name '__pycache__' -prune -exec rm -rf {} +

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install the system packages goshfile needs, from Debian's own archives only:
 #   Docker Engine (23+) with the buildx plugin, Debian's docker-registry,
-#   debootstrap, busybox-static and bash-static.
-# Bookworm's docker.io (20.10) has no buildx, so trixie is added as a second
-# source at a low pin (100) and only the engine packages are taken from it.
+#   debootstrap, busybox-static and bash-static, and for the signature tests
+#   cosign, oras, skopeo and htpasswd (apache2-utils).
+# Bookworm's docker.io (20.10) has no buildx and bookworm has no cosign or oras,
+# so trixie is added as a second source at a low pin (100) and only those
+# packages are taken from it.
 # The trixie entry is derived from this machine's own Debian source; no mirror
 # host is written here. Safe to run again: it does nothing when all is present.
 set -euo pipefail
@@ -18,6 +20,10 @@ command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 [ -x /bin/busybox ] || need+=(busybox-static)
 [ -x /bin/bash-static ] || need+=(bash-static)
 command -v git >/dev/null 2>&1 || need+=(git)
+command -v cosign >/dev/null 2>&1 || need+=(cosign)
+command -v oras >/dev/null 2>&1 || need+=(oras)
+command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
+command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 
 if [ ${#need[@]} -eq 0 ]; then
   log "system packages present"
@@ -50,7 +56,7 @@ log "installing ${need[*]}"
 apt-get update -qq || log "apt-get update reported errors (unreachable extra sources are fine)"
 engine=() rest=()
 for p in "${need[@]}"; do
-  case "$p" in docker.io|docker-buildx) engine+=("$p");; *) rest+=("$p");; esac
+  case "$p" in docker.io|docker-buildx|cosign|oras) engine+=("$p");; *) rest+=("$p");; esac
 done
 if [ ${#rest[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${rest[@]}"

@@ -21,21 +21,12 @@ done
 bash scripts/install-system.sh
 bash scripts/start-services.sh
 
-# The project's virtual environment, reinstalled when pyproject.toml changes.
-stamp=.venv/.goshfile-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  log "creating .venv with goshfile and its development tools"
-  python3 -m venv .venv
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' >&2 || true
-  .venv/bin/python -c 'import goshfile.cli.main' || { log "installing the project into .venv failed"; exit 1; }
-  echo "$want" >"$stamp"
-fi
+bash scripts/venv.sh
 
 bash scripts/base-images.sh
 
 # The frontend image, rebuilt when the library or its image recipe changes.
-src_hash=$( { find goshfile -name '*.py' -print0 | sort -z | xargs -0 sha256sum; sha256sum pyproject.toml dockerfiles/frontend.Dockerfile; } | sha256sum | cut -c1-16)
+src_hash=$( { find goshfile -name '*.py' -print0 | sort -z | xargs -0 sha256sum; sha256sum pyproject.toml dockerfiles/frontend.Dockerfile dockerfiles/frontend-requirements.txt; } | sha256sum | cut -c1-16)
 have=$(docker image inspect teamgosh/goshfile:latest --format '{{index .Config.Labels "goshfile.source-hash"}}' 2>/dev/null || true)
 if [ "$have" != "$src_hash" ]; then
   GOSHFILE_SOURCE_HASH=$src_hash bash scripts/build-frontend-image.sh

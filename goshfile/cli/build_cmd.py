@@ -2,35 +2,67 @@
 
 from __future__ import annotations
 
-import os
-from datetime import UTC, datetime
+import json
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
-from goshfile.cli.ledger_cmds import key_file_option, network_option
-from goshfile.cli.spec_cmds import BUILD_ARG_OPTION, _build_args
-from goshfile.engine import BuildRequest, BuildxBuilder
+from goshfile.cli.options import BUILD_ARG_OPTION, build_args_of, key_file_option, network_option, pairs
+from goshfile.cli.render import error_json, proof_json, utc
+from goshfile.engine import BuildRequest
 from goshfile.engine.buildx import FRONTEND_IMAGE
 from goshfile.engine.epoch import NAME as EPOCH_ARG
 from goshfile.engine.epoch import parse_epoch
-from goshfile.engine.pipeline import build_image
-from goshfile.engine.plan import DEFAULT_FILE, plan_build
-from goshfile.engine.publish import publish_and_verify
-from goshfile.errors import EngineError
-from goshfile.images.local import DockerImageStore
-from goshfile.keys import load_signer
-from goshfile.keys.sources import refuse_secret
+from goshfile.engine.plan import DEFAULT_FILE
+from goshfile.errors import GoshfileError, InputError
+from goshfile.workflows.build import BuildJob, BuildOutcome, PushedNotSigned, check_signing, run_build
 
 
-def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint=option)
-        out[key] = value
-    return out
+def outcome_json(outcome: BuildOutcome | None, error: GoshfileError | None = None) -> dict[str, Any]:
+    """The ``--json`` object (README "goshfile build --json"): the same keys whatever the outcome."""
+    published = outcome.published if outcome is not None else None
+    pushed = error if isinstance(error, PushedNotSigned) else None
+    return {
+        "image_id": outcome.image_id if outcome else None,
+        "original_id": outcome.original_id if outcome else None,
+        "tags": list(outcome.tags) if outcome else [],
+        "digest": outcome.digest if outcome else (pushed.digest if pushed else None),
+        "source_date_epoch": {"value": outcome.epoch.value, "origin": outcome.epoch.origin} if outcome else None,
+        "resolved": [{"url": r.url, "revision": r.revision, "commit": r.commit} for r in outcome.resolved]
+        if outcome
+        else [],
+        "signer": outcome.signer if outcome else None,
+        "proof": proof_json(published.proof) if published else None,
+        "provenance": {"envelope": str(published.envelope), "proof": proof_json(published.provenance_proof)}
+        if published
+        else None,
+        "error": error_json(error) if error else None,
+        "finish": pushed.finish if pushed else None,  # the command that signs a pushed, unsigned image
+    }
+
+
+def metadata(outcome: BuildOutcome) -> dict[str, Any]:
+    """buildx's ``--metadata-file`` keys for the final image, plus the signature and proofs."""
+    data: dict[str, Any] = {"containerimage.config.digest": outcome.image_id, "image.name": ",".join(outcome.tags)}
+    if outcome.digest:
+        data["containerimage.digest"] = outcome.digest
+    published = outcome.published
+    data["goshfile.signer"] = outcome.signer
+    data["goshfile.proof"] = proof_json(published.proof) if published else None
+    data["goshfile.provenance"] = (
+        {"envelope": str(published.envelope), "proof": proof_json(published.provenance_proof)} if published else None
+    )
+    data["goshfile.source_date_epoch"] = outcome.epoch.value
+    return data
+
+
+def _write(path: Path, text: str, option: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{option} {path}: {exc.strerror}") from exc
 
 
 @click.command()
@@ -64,7 +96,8 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     "--sign",
     is_flag=True,
     help="With --push: sign the pushed digest and the build's provenance with the wallet key "
-    "(WALLET_SECRET, --key-file, GOSH's config or the default key file), record both in the ledger, then verify.",
+    "(WALLET_SECRET, --key-file, GOSH's config or the default key file), record both in the ledger, then verify. "
+    "The key and the node are checked before building.",
 )
 @network_option
 @key_file_option
@@ -73,7 +106,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     metavar="SECONDS",
     help="The time every timestamp of the image is set to (default: the build arg or environment variable "
     "SOURCE_DATE_EPOCH, else the GOSH commit's time, else the time of the last git commit of the context, "
-    "else its newest file's time).",
+    "else the newest time of a file in it that .dockerignore keeps).",
 )
 @click.option(
     "--rewrite-timestamp/--no-rewrite-timestamp",
@@ -83,9 +116,26 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     "give the same image ID and pushed digest.",
 )
 @click.option("--no-cache", is_flag=True, help="Run every step again.")
+@click.option(
+    "--secret",
+    "secrets",
+    multiple=True,
+    metavar="id=ID,src=FILE|env=VAR",
+    help="A build secret for steps' {type: secret} mounts (passed to buildx; never stored).",
+)
+@click.option("--ssh", multiple=True, metavar="ID[=SOCKET|KEY]", help="An ssh agent for {type: ssh} mounts (default).")
+@click.option("--target", metavar="STEP", help="Build the image as it is after this step.")
 @click.option("--platform", metavar="OS/ARCH", help="Target platform (default: the engine's).")
 @click.option("--progress", default="auto", show_default=True, type=click.Choice(["auto", "plain", "tty", "quiet"]))
 @click.option("--frontend-image", default=FRONTEND_IMAGE, show_default=True, help="The frontend image to build with.")
+@click.option("--iidfile", type=click.Path(dir_okay=False, path_type=Path), help="Write the image ID to this file.")
+@click.option(
+    "--metadata-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the build result metadata (buildx's keys, plus goshfile.signer, goshfile.proof, "
+    "goshfile.provenance) to this file as JSON.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object on stdout.")
 def build(
     context: str,
     file: Path | None,
@@ -103,9 +153,15 @@ def build(
     source_date_epoch: str | None,
     rewrite_timestamp: bool,
     no_cache: bool,
+    secrets: tuple[str, ...],
+    ssh: tuple[str, ...],
+    target: str | None,
     platform: str | None,
     progress: str,
     frontend_image: str,
+    iidfile: Path | None,
+    metadata_file: Path | None,
+    as_json: bool,
 ) -> None:
     """Build an image from a goshfile with docker buildx and the goshfile frontend.
 
@@ -118,8 +174,14 @@ def build(
     reproducible: SOURCE_DATE_EPOCH sets the config's times and, after the
     build, the file times in the image's own layers are set to it, so the
     same goshfile, context, sources and base image give the same image ID (and,
-    on the same engine, the same pushed digest). Prints the image ID (and the
-    pushed digest with --push).
+    on the same engine, the same pushed digest). Prints the image ID on stdout;
+    the pushed digest and the proofs are named on stderr.
+
+    \b
+    Build, push, sign and verify in one go (a script can read the result):
+      goshfile build . -t 127.0.0.1:5000/app:1 --push --sign --metadata-file meta.json
+    If signing fails after the push, the error says that the image is pushed but
+    not signed, and the command that signs it.
 
     \b
     Build straight from a GOSH repository at a commit:
@@ -127,69 +189,65 @@ def build(
     The image is labelled GOSH_ADDRESS, GOSH_COMMIT_HASH, gosh.address,
     gosh.commit and gosh.image.dockerfile.
     """
-    refuse_secret(wallet_public, "--wallet-public", key_file=key_file)  # would become a label anyone reads
-    signer = None
-    if sign:
-        if not push or not tags:
-            raise click.UsageError("--sign signs the pushed digest: use it with --push and -t IMAGE")
-        signer = load_signer(key_file=key_file)
-        if wallet_public and wallet_public.lower().removeprefix("0x") != signer.public_hex:
-            raise click.BadParameter("is not the signing key's public key", param_hint="--wallet-public")
-        wallet_public = signer.public_hex
     from_gosh = context.startswith("gosh:")
     if commit and not from_gosh:
         raise click.BadParameter("--commit goes with a gosh:// CONTEXT", param_hint="--commit")
-    args = _build_args(build_args)
+    args = build_args_of(build_args)
     if source_date_epoch is not None:
         args[EPOCH_ARG] = str(parse_epoch(source_date_epoch, "--source-date-epoch"))
-    if wallet_public:
-        args["wallet_public"] = wallet_public
     local = Path(context)
     request = BuildRequest(
         context=local,
         file=file or (Path(DEFAULT_FILE) if from_gosh else local / DEFAULT_FILE),
         tags=tags,
         build_args=args,
-        labels=_pairs(labels, "--label"),
-        build_contexts=_pairs(contexts, "--build-context"),
+        labels=pairs(labels, "--label"),
+        build_contexts=pairs(contexts, "--build-context"),
         push=push,
         no_cache=no_cache,
         platform=platform,
         frontend_image=frontend_image,
         progress=progress,
+        secrets=secrets,
+        ssh=ssh,
+        target=target,
     )
-    plan = plan_build(request, gosh_context=context if from_gosh else None, commit=commit, allow_refs=allow_ref)
-    for source in ([plan.context_source] if plan.context_source else []) + plan.sources:
-        if source.revision != source.commit:
-            click.echo(f"goshfile: {source.url} {source.revision} is commit {source.commit}", err=True)
-    started = datetime.now(UTC)
+    job = BuildJob(
+        request, context if from_gosh else None, commit, allow_ref, rewrite_timestamp, sign, network, key_file
+    )
+    signer = check_signing(job, wallet_public)
+    wallet = signer.public_hex if signer is not None else wallet_public
+    if wallet:  # the frontend records it as the WALLET_PUBLIC label
+        job = replace(job, request=replace(request, build_args={**args, "wallet_public": wallet}))
 
     def say(message: str) -> None:
         if progress != "quiet":
             click.echo(f"goshfile: {message}", err=True)
 
-    built = build_image(
-        plan.request, BuildxBuilder(), DockerImageStore(), os.environ, rewrite=rewrite_timestamp, progress=say
-    )
-    if built.rewritten is not None and built.rewritten.changed:
-        say(f"file times set: {built.rewritten.original_id} became {built.image_id}")
-    click.echo(built.image_id)
-    if built.digest:
-        click.echo(built.digest)
-    if signer is not None:
-        if not built.digest:
-            raise EngineError("the engine did not report the pushed digest; nothing was signed")
-        named: dict[str, str] = {}
-        if plan.context_source is not None:  # not this machine's copy of the repository: the repository
-            source = plan.context_source
-            at = f"{source.url}#{source.commit}" + (f":{source.subdir}" if source.subdir else "")
-            named = {"goshfile_path": str(request.file), "context": at}
-        published = publish_and_verify(
-            tags[0], built.digest, built.request, signer, network, started, datetime.now(UTC), **named
-        )
-        click.echo(f"goshfile: signed {tags[0]}@{built.digest}: proof {published.proof.address}", err=True)
-        click.echo(f"goshfile: provenance {published.envelope}: proof {published.provenance_proof.address}", err=True)
-        click.echo(f"goshfile: verified: {tags[0]} signed by {signer.public_hex}", err=True)
+    try:
+        outcome = run_build(job, signer, progress=say)
+    except GoshfileError as exc:
+        if as_json:  # the same object, with what is known, then the error as usual
+            click.echo(json.dumps(outcome_json(None, exc), sort_keys=True))
+        raise
+    if outcome.original_id:
+        say(f"file times set: {outcome.original_id} became {outcome.image_id}")
+    if iidfile is not None:
+        _write(iidfile, outcome.image_id, "--iidfile")
+    if metadata_file is not None:
+        _write(metadata_file, json.dumps(metadata(outcome), indent=2, sort_keys=True) + "\n", "--metadata-file")
+    if as_json:
+        click.echo(json.dumps(outcome_json(outcome), sort_keys=True))
+    else:
+        click.echo(outcome.image_id)
+    if outcome.digest:
+        say(f"pushed {outcome.tags[0]}@{outcome.digest}")
+    if outcome.published is not None:
+        published = outcome.published
+        recorded = utc(published.proof.recorded_at)
+        say(f"signed {outcome.tags[0]}@{outcome.digest}: proof {published.proof.address}, recorded {recorded}")
+        say(f"provenance {published.envelope}: proof {published.provenance_proof.address}")
+        say(f"verified: {outcome.tags[0]} signed by {outcome.signer}")
 
 
 def register(group: click.Group) -> None:

@@ -9,7 +9,9 @@ from typing import Any, TextIO
 
 import click
 
-from goshfile.images.content_hash import ALGORITHMS, DEFAULT_ALGORITHM, image_hash
+from goshfile.cli.render import error_json
+from goshfile.errors import GoshfileError
+from goshfile.images.content_hash import ALGORITHMS, DEFAULT_ALGORITHM, ImageHash, image_hash
 from goshfile.images.layer_store import SOURCES
 
 
@@ -49,6 +51,22 @@ class _Progress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
+
+
+def hash_json(
+    image: str, algorithm: str, result: ImageHash | None, error: GoshfileError | None = None
+) -> dict[str, Any]:
+    """The ``--json`` object (README "CLI contract"): the same keys whatever the outcome."""
+    return {
+        "image": image,
+        "image_id": result.image_id if result else None,
+        "algorithm": algorithm,
+        "hash": result.digest if result else None,
+        "source": result.source if result else None,
+        "files": result.files if result else None,
+        "bytes": result.bytes if result else None,
+        "error": error_json(error) if error else None,
+    }
 
 
 @click.command("image-hash")
@@ -91,24 +109,15 @@ def image_hash_cmd(image: str, algorithm: str, source: str, as_json: bool, progr
     reporter = _Progress(f"hashing {image}", sys.stderr) if show else None
     try:
         result = image_hash(image, algorithm, source=source, progress=reporter)
+    except GoshfileError as exc:
+        if as_json:  # the same keys, null where unknown, and why
+            click.echo(json.dumps(hash_json(image, algorithm, None, exc), indent=2, sort_keys=True))
+        raise
     finally:
         if reporter is not None:
             reporter.close()
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "image": result.image,
-                    "image_id": result.image_id,
-                    "algorithm": result.algorithm,
-                    "hash": result.digest,
-                    "source": result.source,
-                    "files": result.files,
-                    "bytes": result.bytes,
-                },
-                indent=2,
-            )
-        )
+        click.echo(json.dumps(hash_json(image, algorithm, result), indent=2, sort_keys=True))
     else:
         click.echo(result.digest)
 

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import click
 
-from goshfile.errors import InputError, VerificationError
+from goshfile.cli.options import key_file_option, network_option
+from goshfile.cli.render import error_json
+from goshfile.cosign.sign import sign_registry_image
+from goshfile.errors import GoshfileError, InputError, VerificationError
+from goshfile.images.registry import RegistryClient
 from goshfile.keys import KeyPair, default_key_file, find_public, find_signer, write_key_file
 from goshfile.ledger import normalize_payer, open_ledger
 from goshfile.ledger.protocol import refuse_secret_payer
 
-NETWORK_HELP = (
-    "Comma-separated endpoints of one network, tried in order: http(s)://host:port for a node "
-    "('goshfile node serve'), a path or file:// URL for a local ledger. "
-    "Default: $GOSH_NETWORK, else the local ledger."
-)
 GIVER_HELP = (
     "The giver wallet that pays for the deployment on GOSH, recorded as the proof's payer "
     "('0:' is prepended when missing). The local node charges nothing."
@@ -26,12 +26,6 @@ GIVER_SECRET_HELP = (
     "nothing, so it is not needed there."
 )
 _AMOUNT = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
-network_option = click.option("-n", "--network", metavar="ENDPOINTS", help=NETWORK_HELP)
-key_file_option = click.option(
-    "--key-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help='Read the key from this file ({"public": ..., "secret": ...}, mode 0600).',
-)
 
 
 def _split(args: tuple[str, ...], key: str) -> tuple[str | None, str]:
@@ -50,6 +44,13 @@ def _split(args: tuple[str, ...], key: str) -> tuple[str | None, str]:
     "-e", "--value", metavar="AMOUNT", help="Top-up amount for the deployment (GOSH); the local node ignores it."
 )
 @key_file_option
+@click.option(
+    "--image",
+    "is_image",
+    is_flag=True,
+    help="CONTENT is an image in a registry (REGISTRY/REPO:TAG or ...@sha256:...): sign its digest in the ledger "
+    "and store a cosign-format signature in its repository (tag sha256-<hex>.sig).",
+)
 @click.argument("args", nargs=-1, metavar="[SECRET] CONTENT")
 def sign(
     network: str | None,
@@ -57,6 +58,7 @@ def sign(
     giver_secret: str | None,
     value: str | None,
     key_file: Path | None,
+    is_image: bool,
     args: tuple[str, ...],
 ) -> None:
     """Sign CONTENT (an image digest, sha256:<64 hex>) and print the proof's address.
@@ -70,6 +72,10 @@ def sign(
     The same exposure applies to -s GIVER_SECRET.
 
     Signing the same content again prints the same address and records nothing new.
+
+    \b
+    The image form signs what a registry holds, as `cosign sign --key` does, and records the proof:
+      goshfile sign --image 127.0.0.1:5000/app:1      # prints the proof address; see `goshfile verify`
     """
     secret, content = _split(args, "SECRET")
     giver_pair = KeyPair.from_secret_hex(giver_secret, what="the giver secret (-s)") if giver_secret else None
@@ -80,7 +86,12 @@ def sign(
     signer, _ = find_signer(secret, key_file=key_file)
     ledger = open_ledger(network)
     try:
-        proof = ledger.sign(signer, content, payer)
+        if is_image:
+            signed = sign_registry_image(content, signer, ledger, RegistryClient())
+            click.echo(f"goshfile: signed {signed.image}@{signed.digest}: {signed.signature.tag}", err=True)
+            proof = signed.proof
+        else:
+            proof = ledger.sign(signer, content, payer)
     finally:
         ledger.close()
     click.echo(proof.address)
@@ -89,29 +100,40 @@ def sign(
 @click.command()
 @network_option
 @key_file_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of true/false.")
 @click.argument("args", nargs=-1, metavar="[PUBLIC] CONTENT")
-def check(network: str | None, key_file: Path | None, args: tuple[str, ...]) -> None:
+def check(network: str | None, key_file: Path | None, as_json: bool, args: tuple[str, ...]) -> None:
     """Print true when PUBLIC's proof of CONTENT is recorded and its signature verifies, else false.
 
     \b
-    Exit status 0 for true; 1 for false (and a line on stderr saying why), or when the check could not
-    be made (nothing on stdout, the error on stderr).
+    Exit status 0 for true; 1 for false (and a line on stderr saying why); 3 when the check could not
+    be made because the node could not be reached or answered an error (nothing on stdout, the error
+    on stderr); 2 for bad input.
     Without PUBLIC: --key-file, WALLET_PUBLIC, WALLET_SECRET, GOSH's config, then the default key file.
+      goshfile check -n http://127.0.0.1:8750 "$WALLET_PUBLIC" sha256:DIGEST
+    --json: {"public", "content", "address", "valid" (null when not checked), "error"}.
     """
     public, content = _split(args, "PUBLIC")
     key, _ = find_public(public, key_file=key_file)
     ledger = open_ledger(network)
+    address = ledger.address(key, content)
+    shape = {"public": key, "content": content, "address": address, "valid": None, "error": None}
     try:
         valid = ledger.check(key, content)
     except VerificationError:
         valid = False
+    except GoshfileError as exc:
+        if as_json:
+            click.echo(json.dumps({**shape, "error": error_json(exc)}, sort_keys=True))
+        raise
     finally:
         ledger.close()
-    click.echo("true" if valid else "false")
+    if as_json:
+        click.echo(json.dumps({**shape, "valid": valid}, sort_keys=True))
+    else:
+        click.echo("true" if valid else "false")
     if not valid:  # exit status 1 through the one error handler, with the reason on stderr
-        raise VerificationError(
-            f"no valid proof of {content} by {key} is recorded (address {ledger.address(key, content)})"
-        )
+        raise VerificationError(f"no valid proof of {content} by {key} is recorded (address {address})")
 
 
 @click.command()
@@ -163,6 +185,9 @@ def public_cmd(key_file: Path | None, secret: str | None) -> None:
     pair, origin = find_signer(secret, key_file=key_file)
     click.echo(f"goshfile: the secret key from {origin}", err=True)
     click.echo(pair.public_hex)
+
+
+__all__ = ["key_file_option", "network_option", "register"]
 
 
 def register(group: click.Group) -> None:

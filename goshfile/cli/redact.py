@@ -5,8 +5,9 @@ must not be printed back: click's usage errors ("Got unexpected extra argument (
 are shown with every 64-hex run hidden, and the one error handler hides, in every
 error line, each 64-hex value that was typed on this command line (a digest written
 ``sha256:<hex>`` is not hidden). While a command runs, standard error is filtered the same
-way (notes such as "wrote a key pair to PATH" name what was typed); standard output, which
-carries results (JSON, binary LLB), is left as it is.
+way (notes such as "wrote a key pair to PATH" repeat what was typed), and standard output
+hides each typed value that is the secret of a key this machine knows (a result line naming
+the image typed); binary output (LLB) is passed as it is.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TextIO
 
 import click
 
+from goshfile.keys.sources import secret_of_known_key
 from goshfile.secrets import hex_tokens, redact
 
 
@@ -60,19 +62,31 @@ class _Hiding(io.TextIOBase):
         return self._target.isatty()
 
     @property
+    def buffer(self) -> object:
+        """The binary stream underneath (binary output, such as LLB, is not filtered)."""
+        return self._target.buffer
+
+    def fileno(self) -> int:
+        return self._target.fileno()
+
+    @property
     def encoding(self) -> str:  # type: ignore[override]
         return getattr(self._target, "encoding", "utf-8")
 
 
 @contextlib.contextmanager
-def hiding_in_stderr(typed: set[str]) -> Iterator[None]:
-    """Filter ``sys.stderr`` while the block runs (nothing changes when nothing 64-hex was typed)."""
+def hiding(typed: set[str]) -> Iterator[None]:
+    """Filter text while the block runs: on stderr every 64-hex value typed, on stdout (results) only
+    those that are the secret of a key this machine knows (a public key typed may be a result)."""
     if not typed:
         yield
         return
-    original = sys.stderr
-    sys.stderr = _Hiding(original, typed)
+    secrets = {t for t in typed if len(t) == 64 and secret_of_known_key(t) is not None}
+    out, err = sys.stdout, sys.stderr
+    sys.stderr = _Hiding(err, typed)
+    if secrets:
+        sys.stdout = _Hiding(out, secrets)
     try:
         yield
     finally:
-        sys.stderr = original
+        sys.stdout, sys.stderr = out, err

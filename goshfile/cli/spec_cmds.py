@@ -3,42 +3,19 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from goshfile.frontend.convert import BaseImage, convert
-from goshfile.frontend.options import BuildOptions
-from goshfile.images import reference
-from goshfile.llb import Platform, State, marshal, serialize, to_json
-from goshfile.spec import Loaded, load_text
-from goshfile.spec.loader import read_goshfile
+from goshfile.cli.options import BUILD_ARG_OPTION, build_args_of, pairs
+from goshfile.llb import Platform, serialize, to_json
 from goshfile.spec.schema import render
+from goshfile.workflows.lint import lint as lint_file
+from goshfile.workflows.llb import goshfile_llb
 
-
-def _read(path: str) -> tuple[str, str]:
-    return read_goshfile(Path(path), path), path  # bounded in size and kind, UTF-8 checked with a position
-
-
-def _build_args(values: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in values:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--build-arg")
-        out[name] = value
-    return out
-
-
-SYNTAX_LINE = re.compile(r"^#\s*syntax\s*=\s*(docker\.io/)?teamgosh/goshfile(:[\w.-]+)?(@sha256:[0-9a-f]{64})?\s*$")
 FILE_OPTION = click.option(
     "-f", "--file", "file", default="goshfile.yaml", show_default=True, help="The goshfile to read."
-)
-BUILD_ARG_OPTION = click.option(
-    "--build-arg", "build_args", multiple=True, metavar="NAME=VALUE", help="Set a build arg declared in 'args'."
 )
 
 
@@ -49,73 +26,92 @@ BUILD_ARG_OPTION = click.option(
     "build_args",
     multiple=True,
     metavar="NAME=VALUE",
-    help="Also check substitution with these build args (without any, required args are not checked).",
+    help="Also check substitution with these build args; then every required arg must be given "
+    "(without any, each required arg is a warning).",
 )
-def lint(file: str, build_args: tuple[str, ...]) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: file, ok, steps, problems, warnings.")
+def lint(file: str, build_args: tuple[str, ...], as_json: bool) -> None:
     """Check a goshfile without building: every problem with its file:line:column.
 
-    Exit status 0 when the file is valid, 1 with the problems on stderr otherwise.
+    \b
+    Exit status 0 when the file is valid (warnings on stderr), 1 with the problems on stderr
+    otherwise, 2 when the file cannot be read.
+      goshfile lint -f goshfile.yaml --build-arg NAME=world
     """
-    text, name = _read(file)
-    loaded = load_text(text, name, _build_args(build_args) if build_args else None)
-    warnings = list(loaded.warnings)
-    first = text.splitlines()[0].strip() if text.strip() else ""
-    if not SYNTAX_LINE.match(first):
-        warnings.append(
-            f"{name}:1: the first line is not '# syntax=teamgosh/goshfile': plain 'docker buildx build' "
-            "will read the file as a Dockerfile (goshfile build works either way)"
+    report = lint_file(file, build_args_of(build_args) if build_args else None)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "file": report.file,
+                    "ok": report.ok,
+                    "steps": report.steps if report.ok else None,
+                    "problems": [
+                        {"line": p.line, "column": p.column, "path": p.path, "message": p.message}
+                        for p in report.problems
+                    ],
+                    "warnings": report.warnings,
+                },
+                sort_keys=True,
+            )
         )
-    for warning in warnings:
-        click.echo(f"goshfile: warning: {warning}", err=True)
-    count = len(loaded.spec.steps)
-    click.echo(f"{name}: ok ({count} step{'' if count == 1 else 's'})", err=True)
-
-
-def _local_llb(loaded: Loaded, options: BuildOptions, platform: Platform) -> State:
-    image = loaded.spec.image
-    if image == "scratch":
-        base = BaseImage.scratch(platform)
     else:
-        ref = reference.parse(image)
-        base = BaseImage(str(ref), {})
-    contexts = {
-        "context": State.local("context", shared_key_hint="context", progress_name="[internal] load build context")
-    }
-
-    def resolve(name: str) -> State | None:
-        return contexts.get(name) or State.local(name, shared_key_hint=name)
-
-    return convert(loaded, base, options, resolve, platform, created=datetime.fromtimestamp(0, UTC)).state
+        for warning in report.warnings:
+            click.echo(f"goshfile: warning: {warning}", err=True)
+        for problem in report.problems:
+            click.echo(str(problem), err=True)
+        if report.ok:
+            click.echo(f"{file}: ok ({report.steps} step{'' if report.steps == 1 else 's'})", err=True)
+        else:
+            count = len(report.problems)
+            click.echo(f"goshfile: error: {count} problem{'s' if count != 1 else ''} in {file}", err=True)
+    if not report.ok:
+        raise click.exceptions.Exit(1)
 
 
 @click.command()
 @FILE_OPTION
 @BUILD_ARG_OPTION
+@click.option(
+    "--build-context",
+    "contexts",
+    multiple=True,
+    metavar="NAME=DIR",
+    help="A named context for 'from:' (the LLB reads it as the local NAME: buildctl --local NAME=DIR).",
+)
 @click.option("--platform", default="linux/amd64", show_default=True, help="Target platform os/arch[/variant].")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per op instead of the binary Definition.")
-def llb(file: str, build_args: tuple[str, ...], platform: str, as_json: bool) -> None:
-    """Print the LLB a goshfile turns into.
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object per op, one per line, instead of the Definition."
+)
+def llb(file: str, build_args: tuple[str, ...], contexts: tuple[str, ...], platform: str, as_json: bool) -> None:
+    """Print the LLB a goshfile turns into, as the frontend makes it.
 
-    Without --json the binary pb.Definition is written to stdout, ready for
-    `buildctl build --local context=. --local dockerfile=.` on a standalone buildkitd.
-    The base image is used by name here (the frontend pins it by digest when building).
+    \b
+    Without --json the binary pb.Definition is written to stdout, ready for a standalone buildkitd:
+      goshfile llb -f goshfile.yaml | buildctl build --local context=. --local dockerfile=. \\
+        --output type=image,name=IMAGE
+    With --json, one object per op and line: {"digest", "type", "op", "metadata"?}.
+    The base image is used by name here (the frontend pins it by digest when building);
+    .dockerignore is read from the current folder (the context).
     """
-    text, name = _read(file)
-    loaded = load_text(text, name, _build_args(build_args))
     try:
         target = Platform.parse(platform)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--platform") from None
-    definition = marshal(_local_llb(loaded, BuildOptions(filename=name), target).output)
+        raise click.BadParameter(str(exc), param_hint="--platform") from exc
+    named = {name: f"local:{name}" for name in pairs(contexts, "--build-context")}
+    result = goshfile_llb(file, build_args_of(build_args), target, contexts=named)
+    for warning in result.warnings:
+        click.echo(f"goshfile: warning: {warning}", err=True)
     if as_json:
-        click.echo(json.dumps(to_json(definition), indent=2))
+        for entry in to_json(result.definition):
+            click.echo(json.dumps(entry, sort_keys=True))
     else:
-        sys.stdout.buffer.write(serialize(definition))
+        sys.stdout.buffer.write(serialize(result.definition))
 
 
 @click.command()
 def schema() -> None:
-    """Print the goshfile JSON schema (generated from the model)."""
+    """Print the goshfile JSON schema (generated from the model): goshfile schema > goshfile.schema.json"""
     click.echo(render(), nl=False)
 
 
@@ -123,3 +119,6 @@ def register(group: click.Group) -> None:
     """Add these commands to the CLI."""
     for command in (lint, llb, schema):
         group.add_command(command)
+
+
+__all__ = ["FILE_OPTION", "Path", "register"]

@@ -1,84 +1,97 @@
-"""``goshfile verify``: who vouches for an image, what it was built from, and whether its commit rebuilds it."""
+"""``goshfile verify``: a thin skin over :mod:`goshfile.workflows.verify` (options in, report rendered out)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import click
 
-from goshfile.cli.ledger_cmds import network_option
-from goshfile.errors import GoshfileError, InputError, VerificationError
-from goshfile.images.local import DockerImageStore
+from goshfile.cli.options import network_option
+from goshfile.errors import EngineError
+from goshfile.images.content_hash import GOSH_V1, GOSHFILE_V2, content_hash
+from goshfile.images.local import DockerImageStore, ImageArchives
 from goshfile.images.registry import RegistryClient
 from goshfile.ledger import open_ledger
-from goshfile.verify.provenance import verify_provenance
-from goshfile.verify.rebuild import verify_image_rebuild
-from goshfile.verify.signature import find_subject, verify_subject
+from goshfile.verify.rebuild import image_tree
+from goshfile.verify.report import PIECES, VerifyReport
+from goshfile.workflows.verify import (
+    REQUIRABLE,
+    NoLocalImages,
+    Sources,
+    VerifyOptions,
+    rebuild_check,
+    select_images,
+    verify_image,
+)
 
 
-def _content_hash(image: str) -> list[str]:
+def _content_hashes(image: str) -> list[str]:
     """The image's goshfile-v2 and gosh-v1 hashes, from one read of its layers."""
-    from goshfile.images.content_hash import GOSH_V1, GOSHFILE_V2, content_hash
-    from goshfile.verify.rebuild import image_tree
-
     tree = image_tree(image)
     return [content_hash(tree, algorithm) for algorithm in (GOSHFILE_V2, GOSH_V1)]
 
 
-def _verify_one(ref: str, network: str | None, provenance: bool, rebuild: bool, hashes: bool) -> dict[str, Any]:
-    """Every requested check of one image; ``verified`` only when all of them pass."""
-    store = DockerImageStore()
-    subject = find_subject(ref, store, RegistryClient())
-    ledger = open_ledger(network)
-    result: dict[str, Any] = {"image": ref, "verified": False}
-    reasons: list[str] = []
-    recorded_args: dict[str, str] | None = None
-    try:
-        computed: list[str] = []
-
-        def content_hashes(image: str) -> list[str]:
-            if not computed and hashes:
-                computed.extend(_content_hash(image))
-            return computed
-
-        try:
-            verdict = verify_subject(subject, ledger, content_hashes)
-            result.update(verdict.to_json())
-            if provenance:
-                if verdict.kind != "registry digest":
-                    raise VerificationError(f"{ref}: provenance is kept by registry digest, and this image has none")
-                checked = verify_provenance(verdict.content, verdict.signer, ledger)
-                result["provenance"] = checked.statement
-                result["provenance_summary"] = checked.summary()
-                recorded_args = checked.build_args()
-        except VerificationError as exc:
-            reasons.append(str(exc))
-        if rebuild:
-            try:
-                reproduced = verify_image_rebuild(ref, subject.labels, store, recorded_args, subject.image_id or None)
-                result["rebuild"] = {"content_hash": reproduced.content_hash, "same_image_id": reproduced.same_image_id}
-            except VerificationError as exc:
-                reasons.append(str(exc))
-    finally:
-        ledger.close()
-    result["verified"] = not reasons
-    if reasons:
-        result["reason"] = "; ".join(reasons)
-    return result
+def render_text(report: VerifyReport) -> list[str]:
+    """The report as lines of text: the verdict, then one line per piece of evidence."""
+    if report.verified:
+        trust = "a pinned signer" if report.trust == "pinned" else "self-declared by the image's label"
+        head = f"verified: {report.image} signed by {report.signer} ({trust})"
+    elif report.error is not None:
+        head = f"could not check: {report.image}: {report.reason}"
+    else:
+        head = f"NOT verified: {report.image}: {report.reason}"
+    lines = [head]
+    for name in PIECES:
+        piece = report.piece(name)
+        if piece.status == "not-checked":
+            continue
+        extra = ""
+        if name == "ledger" and piece.status == "verified":
+            d = piece.details
+            extra = f" proof {d['address']} of {d['content']}, recorded {d['recorded_at']}"
+        elif name == "registry" and piece.status == "verified":
+            extra = f" {piece.details['where']}"
+        elif name == "rebuild" and piece.status == "verified":
+            lines.append(f"  rebuild: {piece.reason}; content {piece.details['content_hash']}")
+            continue
+        lines.append(f"  {name}: {piece.status}{extra}" + (f" ({piece.reason})" if piece.reason else ""))
+        if name == "provenance" and piece.status == "verified":
+            lines += [f"    {line}" for line in piece.details.get("summary", [])]
+    return lines
 
 
 @click.command()
 @click.argument("images", nargs=-1, metavar="IMAGE...")
 @network_option
-@click.option("--all", "all_images", is_flag=True, help="Verify every tagged image in the local engine.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per image on stdout.")
-@click.option("--provenance", is_flag=True, help="Also check the signed build provenance and show it.")
+@click.option("--all", "all_images", is_flag=True, help="Verify the tagged images of the local engine.")
+@click.option("--signed", is_flag=True, help="With --all: only images with a WALLET_PUBLIC label.")
+@click.option(
+    "--label", "label_filters", multiple=True, metavar="KEY[=VALUE]", help="With --all: only images with this label."
+)
+@click.option(
+    "--signer",
+    "signers",
+    multiple=True,
+    metavar="PUBLIC",
+    help="Trust only this key (64 hex, or a file with it or an ed25519 PEM public key); repeatable. "
+    "Default: the trusted-signers file, else the image's own WALLET_PUBLIC label (self-declared).",
+)
+@click.option(
+    "--require",
+    "required",
+    multiple=True,
+    type=click.Choice(REQUIRABLE),
+    help="Fail unless this piece of evidence is verified (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per image on stdout (the same keys always).")
+@click.option("--provenance", is_flag=True, help="Require the signed provenance and show it (as --require provenance).")
 @click.option(
     "--rebuild",
     is_flag=True,
-    help="Also rebuild from GOSH_ADDRESS at GOSH_COMMIT_HASH with no cache (with the build args of the "
-    "provenance, with --provenance) and compare every file, and the image IDs.",
+    help="Also rebuild from GOSH_ADDRESS at GOSH_COMMIT_HASH with no cache (with the provenance's build args) "
+    "and compare every file, and the image IDs.",
 )
 @click.option(
     "--content-hash/--no-content-hash",
@@ -90,56 +103,79 @@ def verify(
     images: tuple[str, ...],
     network: str | None,
     all_images: bool,
+    signed: bool,
+    label_filters: tuple[str, ...],
+    signers: tuple[str, ...],
+    required: tuple[str, ...],
     as_json: bool,
     provenance: bool,
     rebuild: bool,
     content_hash: bool,
 ) -> None:
-    """Verify who vouches for IMAGE: its WALLET_PUBLIC label, its digest and a proof in the ledger.
+    """Verify IMAGE from what travels with it: label, ledger proof, registry signature, provenance.
 
     \b
-    The image is read from the local engine, or from its registry when it is
-    not there. It is verified when the ledger (-n, default: the local node)
-    holds a valid proof that the labelled key signed its registry digest (as
-    `goshfile sign` records) or its content hash (as GOSH's Docker extension
-    signed). Exit status 0 when every image verifies, 1 otherwise.
+    Works on any machine: the image is read from the local engine, else from
+    its registry; signatures (goshfile's or `cosign sign --key`'s) and the
+    SLSA provenance attestation are read from the registry, proofs from the
+    ledger (-n, default: the local node). Each piece is reported as verified,
+    absent or invalid with its reason. Verified when a signature by an
+    expected key holds and nothing is invalid.
+    \b
+      goshfile verify 127.0.0.1:5000/app:1
+      goshfile verify --signer "$WALLET_PUBLIC" --require registry --json 127.0.0.1:5000/app:1
+      goshfile verify --all --signed
+    \b
+    Exit status: 0 verified, 1 not verified, 2 bad input, 3 could not check.
     """
+    engine: ImageArchives | None = None
+    try:
+        engine = DockerImageStore()
+    except EngineError:
+        if all_images or rebuild:
+            raise  # those need the local engine
+    store = engine or NoLocalImages()  # no engine here: images are read from their registries
     refs = list(images)
     if all_images:
-        refs += [tag for image in DockerImageStore().all() for tag in image.tags if tag not in refs]
+        refs += [ref for ref in select_images(store, signed, label_filters) if ref not in refs]
+    elif signed or label_filters:
+        raise click.UsageError("--signed and --label filter --all")
     if not refs:
+        if all_images:
+            click.echo("goshfile: no local image matches", err=True)
+            return
         raise click.UsageError("name an IMAGE, or use --all")
-    failed = 0
-    for ref in refs:
-        try:
-            result = _verify_one(ref, network, provenance, rebuild, content_hash)
-        except (VerificationError, InputError) as exc:
-            result = {"image": ref, "verified": False, "reason": str(exc)}
-        except GoshfileError as exc:
-            if len(refs) == 1:
-                raise
-            result = {"image": ref, "verified": False, "reason": f"could not be checked: {exc}"}
-        failed += not result["verified"]
-        if as_json:
-            click.echo(json.dumps(result, sort_keys=True))
-        elif result["verified"]:
-            click.echo(
-                f"verified: {ref} signed by {result['signer']} ({result['kind']} {result['content']}, "
-                f"proof {result['address']}, recorded {result['recorded_at']})"
-            )
-            for line in result.get("provenance_summary", []):
-                click.echo(f"  provenance: {line}")
-            if "rebuild" in result:
-                same = (
-                    "bit for bit: the same image ID"
-                    if result["rebuild"]["same_image_id"]
-                    else "every file and mode; the image IDs differ"
-                )
-                click.echo(f"  rebuild: reproduced {same}; content {result['rebuild']['content_hash']}")
-        else:
-            click.echo(f"NOT verified: {result['reason']}")
-    if failed:
-        raise click.exceptions.Exit(1)
+    options = VerifyOptions(
+        signers=signers,
+        require=frozenset(required) | ({"provenance"} if provenance else set()),
+        content_hash=content_hash,
+        rebuild=rebuild,
+    )
+    progress: Callable[[str], None] = lambda message: click.echo(f"goshfile: {message}", err=True)  # noqa: E731
+    ledger = open_ledger(network)
+    worst = 0
+    try:
+        sources = Sources(
+            store,
+            RegistryClient(),
+            ledger,
+            content_hashes=_content_hashes,
+            rebuild=rebuild_check(engine) if engine is not None else None,
+            progress=progress if rebuild else None,
+        )
+        for ref in refs:
+            report = verify_image(ref, options, sources)
+            worst = max(worst, report.exit_code)
+            if as_json:
+                out: dict[str, Any] = report.to_json()
+                click.echo(json.dumps(out, sort_keys=True))
+            else:
+                for line in render_text(report):
+                    click.echo(line)
+    finally:
+        ledger.close()
+    if worst:
+        raise click.exceptions.Exit(worst)
 
 
 def register(group: click.Group) -> None:

@@ -37,6 +37,9 @@ class BuildRequest:
     platform: str | None = None
     frontend_image: str = FRONTEND_IMAGE
     progress: str = "auto"
+    secrets: tuple[str, ...] = ()  # buildx --secret specs (id=ID,src=FILE|env=VAR): never the values
+    ssh: tuple[str, ...] = ()  # buildx --ssh specs (default, ID=SOCKET|KEY)
+    target: str | None = None  # build the image as it is after this step
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,12 @@ class BuildxBuilder:
             cmd.append("--no-cache")
         if request.platform:
             cmd += ["--platform", request.platform]
+        for spec in request.secrets:
+            cmd += ["--secret", spec]
+        for spec in request.ssh:
+            cmd += ["--ssh", spec]
+        if request.target:
+            cmd += ["--target", request.target]
         cmd.append(str(request.context))
         return cmd
 

@@ -8,7 +8,10 @@ In this order, the first that applies:
 3. the context is in a git work tree: the committer time of the last commit
    that changed something in it (``git log -1 --format=%ct -- .`` in the
    context), so commits elsewhere in the repository do not change the image;
-4. otherwise the newest modification time of a file in the context.
+4. otherwise the newest modification time of a file the build can read: a file of the
+   context that its ``.dockerignore`` does not leave out (so a log written into an
+   ignored path while building does not move the epoch); folders do not count, since
+   their times change whenever anything, ignored or not, is added to them.
 
 Each is a function of the build's inputs, so a rebuild of the same inputs
 gets the same epoch; the last is only stable while the files are not touched.
@@ -21,8 +24,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from goshfile.dockerignore import Matcher
 from goshfile.errors import EngineError, InputError
-from goshfile.gosh.gitcmd import git
+from goshfile.gitcmd import git
 
 NAME = "SOURCE_DATE_EPOCH"
 
@@ -56,10 +60,17 @@ def _git_commit_time(context: Path) -> int | None:
 
 
 def newest_mtime(context: Path) -> int:
-    """The newest whole-second modification time of a file or folder in ``context`` (0 when empty)."""
+    """The newest whole-second modification time of a file in ``context`` the build can read (0: none)."""
+    ignore = Matcher.for_context(context)
     newest = 0
     for root, dirs, files in os.walk(context):
-        for name in (*dirs, *files):
+        relative = os.path.relpath(root, context)
+        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        if not ignore.has_exceptions:  # nothing inside an excluded folder can come back: skip it
+            dirs[:] = [name for name in dirs if not ignore.excluded(prefix + name)]
+        for name in files:
+            if ignore.excluded(prefix + name):
+                continue
             try:
                 newest = max(newest, int(os.lstat(os.path.join(root, name)).st_mtime))
             except OSError:

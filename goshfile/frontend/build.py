@@ -14,14 +14,18 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TextIO
 
+from goshfile import dockerignore
 from goshfile.errors import EngineError, GoshfileError, InputError, SpecError
-from goshfile.frontend.convert import BaseImage, convert
-from goshfile.frontend.gateway import UNKNOWN, Gateway
+from goshfile.frontend import probe, subrequests
+from goshfile.frontend.convert import BaseImage, Conversion, convert
+from goshfile.frontend.gateway import UNKNOWN, Detail, Gateway, SolveError
 from goshfile.frontend.options import MAIN_CONTEXT, BuildOptions, parse_options, worker_platform
+from goshfile.frontend.sourcemap import SourceMap, error_source_detail, problem_span
 from goshfile.images import reference
 from goshfile.llb import Platform, State, marshal, op_digest
-from goshfile.spec import Loaded
-from goshfile.spec.loader import load_bytes
+from goshfile.llb.vertex import SourceFile, Span
+from goshfile.spec import Loaded, load_text
+from goshfile.spec.document import decode_bytes
 
 CONFIG_KEY = "containerimage.config"
 DOCKERFILE_LOCAL = "dockerfile"  # the local that holds the build definition file
@@ -37,9 +41,11 @@ class Frontend:
         self.platform = platform
         self._contexts: dict[str, State | None] = {}
         self.definition_vertex = ""
+        self.data = b""  # the goshfile's bytes, once read
+        self.source_map: SourceMap | None = None
 
-    def read_goshfile(self) -> Loaded:
-        """Fetch the goshfile from the client's ``dockerfile`` local and load it."""
+    def read_definition(self) -> str:
+        """Fetch the goshfile's text from the client's ``dockerfile`` local."""
         name = self.options.filename
         local = State.local(
             DOCKERFILE_LOCAL,
@@ -55,10 +61,35 @@ class Frontend:
             data = self.gateway.read_file(ref, name)
         except InputError:
             raise InputError(f"{name}: not found in the build definition folder (check -f)") from None
-        loaded = load_bytes(data, name, self.options.build_args, allow_refs=True)
+        text = decode_bytes(data, name)  # bounded; bytes that are not UTF-8: a SpecError with their position
+        self.data = data
+        return text
+
+    def read_goshfile(self) -> Loaded:
+        """Fetch the goshfile and load it (with the build args given)."""
+        text = self.read_definition()
+        loaded = load_text(text, self.options.filename, self.options.build_args, allow_refs=True)
+        self.source_map = SourceMap(loaded.document, self.data)
         for warning in loaded.warnings:
             self.gateway.warn(self.definition_vertex, warning)
         return loaded
+
+    def subrequest(self, request: str) -> dict[str, bytes]:
+        """Answer a subrequest; nothing but the goshfile is read and no step runs."""
+        if request == subrequests.DESCRIBE:
+            return subrequests.describe()
+        if request == subrequests.LINT:
+            text = self.read_definition()
+            given = {k: v for k, v in self.options.build_args.items()}
+            return subrequests.lint(text, self.options.filename, self.data, given or None)
+        if request in (subrequests.OUTLINE, subrequests.TARGETS):
+            text = self.read_definition()
+            loaded = load_text(text, self.options.filename, None, allow_refs=True)
+            self.source_map = SourceMap(loaded.document, self.data)
+            if request == subrequests.TARGETS:
+                return subrequests.targets(loaded, self.source_map)
+            return subrequests.outline(loaded, self.source_map, self.options.target)
+        raise UnsupportedRequest(request)
 
     def resolve_base(self, loaded: Loaded) -> BaseImage:
         """Pin the base image by digest and fetch its config."""
@@ -124,15 +155,47 @@ class Frontend:
             text = self.gateway.read_file(ref, ".dockerignore").decode("utf-8", "replace")
         except InputError:
             return []
-        return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        return dockerignore.parse(text)
 
     def build(self, created: datetime) -> tuple[str, dict[str, bytes]]:
-        """Run the whole build; return the result ref and its metadata."""
+        """Run the whole build (up to ``--target``); return the result ref and its metadata."""
         loaded = self.read_goshfile()
         base = self.resolve_base(loaded)
-        result = convert(loaded, base, self.options, self.context, self.platform, created)
+        result = convert(loaded, base, self.options, self.context, self.platform, created, self.source_map)
+        self.check_needs(result)
         ref = self.gateway.solve(marshal(result.state.output))
         return ref, {CONFIG_KEY: result.config.render(created)}
+
+    def check_needs(self, result: Conversion) -> None:
+        """Fail before any step runs when a required secret or ssh agent was not given."""
+        needs = {(n.kind, n.id): n.step for n in result.needs}
+        state = probe.probe_state(list(needs), self.platform)
+        if state is None:
+            return
+        try:
+            self.gateway.solve(marshal(state.output), evaluate=True)
+        except SolveError as exc:
+            key = probe.missing(exc.message, list(needs))
+            if key is None:
+                raise
+            need = next((n for n in result.needs if (n.kind, n.id) == key), result.needs[0])
+            message = probe.missing_message(need.kind, need.id, need.step)
+            raise MissingSecret(message, need.location.spans if need.location else ()) from None
+
+
+class UnsupportedRequest(InputError):
+    """A subrequest this frontend does not answer (buildx then falls back or says so)."""
+
+    def __init__(self, request: str) -> None:
+        super().__init__(f"unsupported request {request}")
+
+
+class MissingSecret(InputError):
+    """A required secret or ssh agent was not given; located at the step that needs it."""
+
+    def __init__(self, message: str, spans: tuple[Span, ...]) -> None:
+        super().__init__(message)
+        self.spans = spans
 
 
 def _created(options: BuildOptions) -> datetime:
@@ -145,15 +208,34 @@ def _created(options: BuildOptions) -> datetime:
     return datetime.now(UTC)
 
 
+def _error_details(frontend: Frontend | None, exc: GoshfileError) -> tuple[Detail, ...]:
+    """Source details that make buildx print the goshfile's lines under the error."""
+    if frontend is None or not frontend.data:
+        return ()
+    file = SourceFile(frontend.options.filename, frontend.data, "goshfile")
+    if isinstance(exc, SpecError):
+        return tuple(error_source_detail(file, [problem_span(p)]) for p in exc.problems[:5])
+    if isinstance(exc, MissingSecret) and exc.spans:
+        return (error_source_detail(file, exc.spans),)
+    return ()
+
+
 def run(gateway: Gateway, opts: Mapping[str, str], env: Mapping[str, str], log: TextIO) -> int:
-    """Build with ``opts`` and hand BuildKit the result or the error; return the exit status."""
+    """Build with ``opts`` (or answer a subrequest), hand BuildKit the result or the error; return the exit status."""
+    frontend: Frontend | None = None
     try:
         options = parse_options(opts)
         platform = options.platform or worker_platform(env.get("BUILDKIT_WORKERS")) or Platform("linux", "amd64")
         frontend = Frontend(gateway, options, env.get("BUILDKIT_SESSION_ID", ""), platform)
+        if options.request is not None:
+            gateway.return_result(None, frontend.subrequest(options.request))
+            return 0
         ref, metadata = frontend.build(_created(options))
+    except SolveError as exc:
+        gateway.return_error(exc.code, exc.message, exc.details)
+        return 0
     except GoshfileError as exc:
-        gateway.return_error(UNKNOWN, str(exc))
+        gateway.return_error(UNKNOWN, str(exc), _error_details(frontend, exc))
         return 0
     except Exception as exc:  # report, never crash without telling BuildKit
         traceback.print_exc(file=log)

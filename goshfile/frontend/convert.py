@@ -23,9 +23,11 @@ from goshfile.frontend.imageconfig import (
     merge_env,
 )
 from goshfile.frontend.options import MAIN_CONTEXT, BuildOptions
+from goshfile.frontend.sourcemap import SourceMap
 from goshfile.llb import Chown, MountKind, MountSpec, NetMode, Platform, Sharing, State
+from goshfile.llb.vertex import Location, SecretEnv
 from goshfile.spec import Loaded
-from goshfile.spec.model import BindMount, CacheMount, Copy, GoshMount, Run, TmpfsMount
+from goshfile.spec.model import BindMount, CacheMount, Copy, GoshMount, Run, SecretMount, SshMount, TmpfsMount
 from goshfile.spec.sources import SourceUse, mount_use, named_sources, split_url
 
 _SHARING = {"shared": Sharing.SHARED, "private": Sharing.PRIVATE, "locked": Sharing.LOCKED}
@@ -59,19 +61,38 @@ class BaseImage:
 
 
 @dataclass(frozen=True)
+class Needed:
+    """A secret or ssh id a step needs, and where."""
+
+    kind: str  # "secret" or "ssh"
+    id: str
+    step: str  # the step's progress name, [i/n] name
+    location: Location | None
+
+
+@dataclass(frozen=True)
 class Conversion:
     """The result of converting a goshfile."""
 
     state: State
     config: ImageConfig
     hermetic: bool
+    needs: tuple[Needed, ...] = ()  # the required secrets and ssh ids, first use of each
 
 
 class _Converter:
     def __init__(
-        self, loaded: Loaded, base: BaseImage, options: BuildOptions, resolve: ContextResolver, platform: Platform
+        self,
+        loaded: Loaded,
+        base: BaseImage,
+        options: BuildOptions,
+        resolve: ContextResolver,
+        platform: Platform,
+        source_map: SourceMap | None,
     ) -> None:
         self.loaded = loaded
+        self.source_map = source_map
+        self.needs: dict[tuple[str, str], Needed] = {}
         self.spec = loaded.spec
         self.options = options
         self.resolve = resolve
@@ -136,6 +157,7 @@ class _Converter:
 
     def mounts(self, run: Run, step: int) -> list[MountSpec]:
         out: list[MountSpec] = []
+        ssh_count = 0
         for j, m in enumerate(run.mounts):
             path = ("steps", step, "run", "mounts", j)
             if isinstance(m, CacheMount):
@@ -149,18 +171,67 @@ class _Converter:
                 use = mount_use(self.spec, m, (*path, "gosh"))
                 assert use is not None  # the loader checked source names
                 out.append(MountSpec(m.dst, source=self.gosh(use).output, readonly=m.readonly))
+            elif isinstance(m, SecretMount) and m.target is not None:
+                out.append(
+                    MountSpec(
+                        m.target,
+                        kind=MountKind.SECRET,
+                        secret_id=m.id,
+                        uid=m.uid,
+                        gid=m.gid,
+                        mode=m.mode,
+                        optional=not m.required,
+                    )
+                )
+            elif isinstance(m, SshMount):
+                dst = m.dst or f"/run/buildkit/ssh_agent.{ssh_count}"
+                ssh_count += 1
+                out.append(
+                    MountSpec(
+                        dst,
+                        kind=MountKind.SSH,
+                        secret_id=m.id,
+                        uid=m.uid,
+                        gid=m.gid,
+                        mode=m.mode,
+                        optional=not m.required,
+                    )
+                )
         return out
 
+    def _need(self, kind: str, ident: str, required: bool, step_name: str, index: int) -> None:
+        if required and (kind, ident) not in self.needs:
+            location = self.source_map.step(index) if self.source_map else None
+            self.needs[(kind, ident)] = Needed(kind, ident, step_name, location)
+
+    def location(self, index: int) -> Location | None:
+        return self.source_map.step(index) if self.source_map else None
+
     def run(self, index: int, run: Run, name: str, env: list[str], workdir: str, user: str) -> None:
+        mounts = self.mounts(run, index)
+        step_env = merge_env(env, run.env)
+        secret_env: list[SecretEnv] = []
+        for m in run.mounts:
+            if isinstance(m, SecretMount):
+                self._need("secret", m.id, m.required, name, index)
+                if m.env is not None:
+                    secret_env.append(SecretEnv(m.id, m.env, optional=not m.required))
+            elif isinstance(m, SshMount):
+                self._need("ssh", m.id, m.required, name, index)
+        sockets = [s for s in mounts if s.kind is MountKind.SSH]
+        if sockets and "SSH_AUTH_SOCK" not in run.env:
+            step_env = merge_env(step_env, {"SSH_AUTH_SOCK": sockets[0].dest})
         self.state = self.state.run(
             [*run.command, *run.args],
-            env=ensure_path(merge_env(env, run.env)),
+            env=ensure_path(step_env),
             cwd=run.workdir or workdir,
             user=run.user or user,
-            mounts=self.mounts(run, index),
+            mounts=mounts,
             network=NetMode.DEFAULT if run.network == "default" else NetMode.NONE,
             name=name,
             ignore_cache=self.options.ignores_cache(self.spec.steps[index].name),
+            secret_env=secret_env,
+            location=self.location(index),
         )
 
     def copy(self, index: int, copy: Copy, name: str, workdir: str) -> None:
@@ -184,6 +255,7 @@ class _Converter:
             chown=chown,
             name=name,
             ignore_cache=self.options.ignores_cache(self.spec.steps[index].name),
+            location=self.location(index),
         )
 
     def convert(self, created: datetime) -> Conversion:
@@ -192,8 +264,9 @@ class _Converter:
         workdir = spec.workdir or self.image.workdir
         user = spec.user or self.image.user
         hermetic = True
-        total = len(spec.steps)
-        for i, step in enumerate(spec.steps):
+        steps = spec.steps[: self.target_index() + 1]
+        total = len(steps)
+        for i, step in enumerate(steps):
             name = f"[{i + 1}/{total}] {step.name}"
             if step.run is not None:
                 hermetic = hermetic and step.run.network == "none"
@@ -215,7 +288,21 @@ class _Converter:
         if self.gosh_sources:
             image_labels[labels.SOURCES] = json.dumps(self.gosh_sources, sort_keys=True, separators=(",", ":"))
         self.image.add_labels({**image_labels, **self.options.labels})
-        return Conversion(self.state, self.image, hermetic)
+        return Conversion(self.state, self.image, hermetic, tuple(self.needs.values()))
+
+    def target_index(self) -> int:
+        """The index of the last step to build: ``--target``'s, or the last one."""
+        target = self.options.target
+        if target is None:
+            return len(self.spec.steps) - 1
+        for i, step in enumerate(self.spec.steps):
+            if step.name == target:
+                return i
+        names = ", ".join(repr(s.name) for s in self.spec.steps[:20])
+        more = ", ..." if len(self.spec.steps) > 20 else ""
+        raise SpecError(
+            [self.loaded.document.problem(("steps",), f"--target {target!r} is not a step name (steps: {names}{more})")]
+        )
 
 
 def convert(
@@ -225,6 +312,10 @@ def convert(
     resolve: ContextResolver,
     platform: Platform,
     created: datetime,
+    source_map: SourceMap | None = None,
 ) -> Conversion:
-    """Build the LLB state and image config for ``loaded``; raise :class:`SpecError` on unresolved references."""
-    return _Converter(loaded, base, options, resolve, platform).convert(created)
+    """Build the LLB state and image config for ``loaded``; raise :class:`SpecError` on unresolved references.
+
+    With ``source_map``, every op points at its step's lines in the goshfile.
+    """
+    return _Converter(loaded, base, options, resolve, platform, source_map).convert(created)

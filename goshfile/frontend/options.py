@@ -2,9 +2,9 @@
 
 BuildKit passes them as ``BUILDKIT_FRONTEND_OPT_<n>=key=value`` environment
 variables in no particular order; ``docker buildx build`` turns ``--label``,
-``--build-arg``, ``--build-context``, ``--no-cache``, ``--platform`` and ``-f``
-into ``label:K``, ``build-arg:K``, ``context:NAME``, ``no-cache``, ``platform``
-and ``filename``.
+``--build-arg``, ``--build-context``, ``--no-cache``, ``--platform``, ``--target``,
+``-f`` and ``--print``/``--call`` into ``label:K``, ``build-arg:K``, ``context:NAME``,
+``no-cache``, ``platform``, ``target``, ``filename`` and ``requestid``.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ class BuildOptions:
     platform: Platform | None = None
     image_resolve_mode: str = "default"
     pins: dict[str, str] = field(default_factory=dict)  # gosh-pin:<url>#<ref> -> commit
+    target: str | None = None  # --target STEP: build the image as it is after that step
+    request: str | None = None  # a subrequest (frontend.outline, ...): answer it, run no step
 
     def ignores_cache(self, step_name: str) -> bool:
         """Whether ``--no-cache`` (all steps, or the named ones) applies to a step."""
@@ -110,6 +112,8 @@ def parse_options(opts: Mapping[str, str]) -> BuildOptions:
         platform=platform,
         image_resolve_mode=mode,
         pins={k: v for k, v in build_args.items() if k.startswith(PIN_PREFIX)},
+        target=opts.get("target") or None,
+        request=opts.get("requestid") or None,
     )
 
 

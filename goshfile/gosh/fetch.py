@@ -34,9 +34,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from goshfile.endpoints import HttpNode, LocalNode, Node
 from goshfile.errors import EngineError, InputError, VerificationError
-from goshfile.gosh.gitcmd import git, last_lines
-from goshfile.gosh.network import HttpNode, LocalNode, Node, resolve_node
+from goshfile.gitcmd import git, last_lines
+from goshfile.gosh.network import resolve_node
 from goshfile.gosh.objects import ExportEdited, ObjectReader
 from goshfile.gosh.store import RepoStore
 from goshfile.gosh.url import COMMIT_RE, GoshUrl, check_ref, normalize_subdir

@@ -30,9 +30,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, cast
 
+from goshfile.endpoints import GIT_PREFIX
 from goshfile.errors import GoshfileError
-from goshfile.gosh.gitcmd import clean_env
-from goshfile.gosh.network import GIT_PREFIX
+from goshfile.gitcmd import clean_env
 from goshfile.gosh.store import RepoStore
 from goshfile.gosh.url import NAME_RE, SYSTEM_RE
 from goshfile.serving import in_background

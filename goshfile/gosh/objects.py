@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import cast
 
 from goshfile.errors import EngineError, InputError, VerificationError
-from goshfile.gosh.gitcmd import clean_env
+from goshfile.gitcmd import clean_env
 from goshfile.gosh.url import COMMIT_RE, GoshUrl
 
 CHUNK = 1 << 16

@@ -20,9 +20,10 @@ import os
 import subprocess
 import sys
 
+from goshfile.endpoints import HttpNode, LocalNode
 from goshfile.errors import GoshfileError, InputError
-from goshfile.gosh.gitcmd import clean_env
-from goshfile.gosh.network import HttpNode, LocalNode, resolve_node
+from goshfile.gitcmd import clean_env
+from goshfile.gosh.network import resolve_node
 from goshfile.gosh.store import RepoStore
 from goshfile.gosh.url import SCHEME, GoshUrl
 

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from goshfile.errors import InputError
-from goshfile.gosh.gitcmd import git
+from goshfile.gitcmd import git
 from goshfile.gosh.url import GoshUrl, check_name, check_system
 
 # Settings of every stored repository: check what is pushed, let fetches ask for any stored commit.

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from goshfile.config import config_path, read_config
 from goshfile.errors import InputError
 from goshfile.files import read_small_file
-from goshfile.gosh.network import config_path, read_config
 from goshfile.keys.keypair import KEY_HEX, KeyPair, parse_public
 from goshfile.paths import data_home
 
@@ -234,19 +234,25 @@ def _known_publics(key_file: Path | None) -> set[str]:
     return found - {""}
 
 
+def secret_of_known_key(value: str | None, *, key_file: Path | None = None, also: KeyPair | None = None) -> str | None:
+    """The public key ``value`` derives when it is the secret of a known key (see :func:`refuse_secret`), else None."""
+    text = (value or "").strip().lower().removeprefix("0x")
+    text = text.split(":", 1)[1] if ":" in text else text
+    if not KEY_HEX.match(text):
+        return None
+    derived = KeyPair.from_secret_hex(text).public_hex
+    known = _known_publics(key_file) | ({also.public_hex} if also is not None else set())
+    return derived if derived in known else None
+
+
 def refuse_secret(value: str | None, what: str, *, key_file: Path | None = None, also: KeyPair | None = None) -> None:
     """InputError (not showing the value) when ``value`` is a secret key: one that derives a known public key.
 
     A secret typed where a public key or an address goes would otherwise be printed, put in a
     label or recorded in the ledger. Known: the keys of this machine's key sources, and ``also``.
     """
-    text = (value or "").strip().lower().removeprefix("0x")
-    text = text.split(":", 1)[1] if ":" in text else text
-    if not KEY_HEX.match(text):
-        return
-    derived = KeyPair.from_secret_hex(text).public_hex
-    known = _known_publics(key_file) | ({also.public_hex} if also is not None else set())
-    if derived in known:
+    derived = secret_of_known_key(value, key_file=key_file, also=also)
+    if derived is not None:
         raise InputError(
             f"{what} is a secret key (the secret of public key {derived}), not shown; "
             "give the public key or address instead, and keep the secret out of command lines"

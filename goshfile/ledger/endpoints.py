@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from goshfile.endpoints import ENV_NETWORK, LEDGER_SUFFIXES, HttpNode, LocalNode, Node, parse_endpoints
 from goshfile.errors import EngineError, InputError
-from goshfile.gosh.network import ENV_NETWORK, LEDGER_SUFFIXES, HttpNode, LocalNode, Node, parse_endpoints
 from goshfile.ledger.client import HttpLedger
 from goshfile.ledger.proof import Proof
 from goshfile.ledger.protocol import Ledger, Signer

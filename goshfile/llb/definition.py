@@ -21,29 +21,55 @@ def op_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def _post_order(root: Vertex) -> list[Vertex]:
+    """Every vertex reachable from ``root``, each after its inputs (iterative: any depth)."""
+    order: list[Vertex] = []
+    done: set[int] = set()
+    stack: list[tuple[Vertex, bool]] = [(root, False)]
+    while stack:
+        vertex, expanded = stack.pop()
+        if id(vertex) in done:
+            continue
+        if expanded:
+            done.add(id(vertex))
+            order.append(vertex)
+            continue
+        stack.append((vertex, True))
+        # reversed, so that inputs are emitted in their own order
+        stack.extend((out.vertex, False) for out in reversed(vertex.inputs()) if id(out.vertex) not in done)
+    return order
+
+
 def marshal(result: Output | None) -> pb.Definition:
-    """Serialize the graph ending at ``result`` (None: an empty filesystem)."""
+    """Serialize the graph ending at ``result`` (None: an empty filesystem).
+
+    Ops that carry a :class:`~goshfile.llb.vertex.Location` are mapped to their
+    lines in the Definition's source map, so BuildKit shows them when an op fails.
+    """
     definition = pb.Definition()
     if result is None:
         return definition
     digests: dict[int, str] = {}
-
-    def visit(vertex: Vertex) -> str:
-        known = digests.get(id(vertex))
-        if known is not None:
-            return known
+    sources: dict[int, int] = {}  # id(SourceFile) -> index in Source.infos
+    for vertex in _post_order(result.vertex):
         op = vertex.to_op()
         for out in vertex.inputs():
-            op.inputs.append(pb.Input(digest=visit(out.vertex), index=out.index))
+            op.inputs.append(pb.Input(digest=digests[id(out.vertex)], index=out.index))
         data = op.SerializeToString(deterministic=True)
         digest = op_digest(data)
         if digest not in definition.metadata:
             getattr(definition, "def").append(data)
             definition.metadata[digest].CopyFrom(vertex.metadata.to_pb())
+        location = vertex.metadata.location
+        if location is not None:
+            index = sources.get(id(location.source))
+            if index is None:
+                index = sources[id(location.source)] = len(definition.Source.infos)
+                definition.Source.infos.append(location.source.to_pb())
+            entry = definition.Source.locations[digest].locations.add(sourceIndex=index)
+            entry.ranges.extend(span.to_pb() for span in location.spans)
         digests[id(vertex)] = digest
-        return digest
-
-    root = visit(result.vertex)
+    root = digests[id(result.vertex)]
     # The last op is a bare op whose only input is the result.
     final = pb.Op(inputs=[pb.Input(digest=root, index=result.index)]).SerializeToString(deterministic=True)
     getattr(definition, "def").append(final)

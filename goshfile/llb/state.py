@@ -14,13 +14,19 @@ from goshfile.llb.vertex import (
     Chown,
     CopyVertex,
     ExecVertex,
+    Location,
     Metadata,
+    MkFileVertex,
+    MountKind,
     MountSpec,
     NetMode,
     Output,
     Platform,
+    SecretEnv,
     SourceVertex,
 )
+
+_MOUNT_CAPS = {MountKind.SECRET: "exec.mount.secret", MountKind.SSH: "exec.mount.ssh"}
 
 
 @dataclass(frozen=True)
@@ -80,9 +86,14 @@ class State:
         network: NetMode = NetMode.NONE,
         name: str = "",
         ignore_cache: bool = False,
+        secret_env: Sequence[SecretEnv] = (),
+        location: Location | None = None,
     ) -> State:
         """Run ``args`` on this state as the root filesystem; the result is the changed root."""
         root = MountSpec(dest="/", source=self.output, produces_output=True)
+        caps = sorted({_MOUNT_CAPS[m.kind] for m in mounts if m.kind in _MOUNT_CAPS})
+        if secret_env:
+            caps.append("exec.secretenv")
         vertex = ExecVertex(
             tuple(args),
             tuple(env),
@@ -91,7 +102,8 @@ class State:
             (root, *mounts),
             network,
             self.platform,
-            Metadata(name=name, ignore_cache=ignore_cache),
+            Metadata(name=name, ignore_cache=ignore_cache, caps=tuple(sorted(caps)), location=location),
+            tuple(secret_env),
         )
         return State(Output(vertex, 0), self.platform)
 
@@ -104,6 +116,7 @@ class State:
         chown: Chown | None = None,
         name: str = "",
         ignore_cache: bool = False,
+        location: Location | None = None,
     ) -> State:
         """Copy ``paths`` of ``source`` to ``dest`` on this state (directories: their contents)."""
         if not paths:
@@ -115,6 +128,11 @@ class State:
             dest,
             chown,
             self.platform,
-            Metadata(name=name, ignore_cache=ignore_cache),
+            Metadata(name=name, ignore_cache=ignore_cache, location=location),
         )
+        return State(Output(vertex), self.platform)
+
+    def mkfile(self, path: str, data: bytes, *, mode: int = 0o644, name: str = "") -> State:
+        """Write a file with ``data`` at ``path`` on this state."""
+        vertex = MkFileVertex(self.output, path, data, mode, self.platform, Metadata(name=name))
         return State(Output(vertex), self.platform)

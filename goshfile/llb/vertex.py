@@ -41,6 +41,44 @@ class Platform:
         return pb.Platform(OS=self.os, Architecture=self.architecture, Variant=self.variant)
 
 
+@dataclass(frozen=True, eq=False)
+class SourceFile:
+    """A build definition file carried in the Definition's source map (BuildKit's ``pb.SourceInfo``)."""
+
+    filename: str
+    data: bytes
+    language: str = ""
+
+    def to_pb(self) -> pb.SourceInfo:
+        """The wire form."""
+        return pb.SourceInfo(filename=self.filename, data=self.data, language=self.language)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Lines ``start``..``end`` (1-based, inclusive) of a source file; characters count from 0, as in BuildKit."""
+
+    start: int
+    end: int
+    start_column: int = 0
+    end_column: int = 0
+
+    def to_pb(self) -> pb.Range:
+        """The wire form (BuildKit's ``pb.Range``)."""
+        return pb.Range(
+            start=pb.Position(line=self.start, character=self.start_column),
+            end=pb.Position(line=self.end, character=self.end_column),
+        )
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in a source file an op comes from: BuildKit shows these lines when the op fails."""
+
+    source: SourceFile
+    spans: tuple[Span, ...]
+
+
 @dataclass(frozen=True)
 class Metadata:
     """Per-vertex metadata that does not change the op's digest."""
@@ -48,6 +86,7 @@ class Metadata:
     name: str = ""
     ignore_cache: bool = False
     caps: tuple[str, ...] = ()
+    location: Location | None = None
 
     def to_pb(self) -> pb.OpMetadata:
         """The wire form (``llb.customname`` is what progress output shows)."""
@@ -105,6 +144,8 @@ class MountKind(Enum):
     """How a mount is provided to an exec."""
 
     BIND = pb.BIND
+    SECRET = pb.SECRET
+    SSH = pb.SSH
     CACHE = pb.CACHE
     TMPFS = pb.TMPFS
 
@@ -130,6 +171,20 @@ class MountSpec:
     sharing: Sharing = Sharing.SHARED
     tmpfs_size: int = 0
     produces_output: bool = False
+    secret_id: str = ""  # SECRET and SSH mounts: the id the client gave (--secret id=..., --ssh ID)
+    uid: int = 0
+    gid: int = 0
+    mode: int = 0o400
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class SecretEnv:
+    """A secret given to an exec as an environment variable (never stored in the op or the image)."""
+
+    secret_id: str
+    name: str
+    optional: bool = False
 
 
 class NetMode(Enum):
@@ -152,6 +207,7 @@ class ExecVertex(Vertex):
     network: NetMode = NetMode.NONE
     platform: Platform | None = None
     metadata: Metadata = field(default_factory=Metadata)
+    secret_env: tuple[SecretEnv, ...] = ()
 
     def inputs(self) -> tuple[Output, ...]:
         seen: list[Output] = []
@@ -178,7 +234,15 @@ class ExecVertex(Vertex):
                 mount.cacheOpt.CopyFrom(pb.CacheOpt(ID=m.cache_id, sharing=m.sharing.value))
             elif m.kind is MountKind.TMPFS:
                 mount.TmpfsOpt.CopyFrom(pb.TmpfsOpt(size=m.tmpfs_size))
+            elif m.kind is MountKind.SECRET:
+                mount.secretOpt.CopyFrom(
+                    pb.SecretOpt(ID=m.secret_id, uid=m.uid, gid=m.gid, mode=m.mode, optional=m.optional)
+                )
+            elif m.kind is MountKind.SSH:
+                mount.SSHOpt.CopyFrom(pb.SSHOpt(ID=m.secret_id, uid=m.uid, gid=m.gid, mode=m.mode, optional=m.optional))
             exec_op.mounts.append(mount)
+        for secret in self.secret_env:
+            exec_op.secretenv.append(pb.SecretEnv(ID=secret.secret_id, name=secret.name, optional=secret.optional))
         op = pb.Op(exec=exec_op)
         if self.platform is not None:
             op.platform.CopyFrom(self.platform.to_pb())
@@ -242,3 +306,27 @@ class CopyVertex(Vertex):
                 )
             )
         return pb.Op(file=file_op)
+
+
+@dataclass(frozen=True, eq=False)
+class MkFileVertex(Vertex):
+    """Write one file with ``data`` onto ``base`` (None: an empty filesystem)."""
+
+    base: Output | None
+    path: str
+    data: bytes
+    mode: int = 0o644
+    platform: Platform | None = None
+    metadata: Metadata = field(default_factory=Metadata)
+
+    def inputs(self) -> tuple[Output, ...]:
+        return () if self.base is None else (self.base,)
+
+    def to_op(self) -> pb.Op:
+        action = pb.FileAction(
+            input=EMPTY if self.base is None else 0,
+            secondaryInput=EMPTY,
+            output=0,
+            mkfile=pb.FileActionMkFile(path=self.path, mode=self.mode, data=self.data, timestamp=-1),
+        )
+        return pb.Op(file=pb.FileOp(actions=[action]))

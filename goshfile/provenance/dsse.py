@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from goshfile.errors import InputError, VerificationError
+from goshfile.keys.keypair import KEY_HEX
+from goshfile.keys.keypair import verify as verify_signature
 
 IN_TOTO_TYPE = "application/vnd.in-toto+json"
 
@@ -81,21 +83,15 @@ def sign(payload: bytes, signer: Signer, payload_type: str = IN_TOTO_TYPE) -> En
 
 
 def verify(envelope: Envelope, public_hex: str) -> None:
-    """Raise :class:`VerificationError` unless ``public_hex`` signed ``envelope``."""
-    from nacl.exceptions import BadSignatureError
-    from nacl.signing import VerifyKey
+    """Raise :class:`VerificationError` unless ``public_hex`` signed ``envelope``.
 
-    try:
-        key = VerifyKey(bytes.fromhex(public_hex))
-    except ValueError:
-        raise InputError("a public key is 64 hex characters") from None
+    Every signature is tried, whatever its ``keyid`` (cosign leaves it empty), as DSSE allows.
+    """
+    if not KEY_HEX.match(public_hex):
+        raise InputError("a public key is 64 hex characters")
     message = pae(envelope.payload_type, envelope.payload)
-    for keyid, signature in envelope.signatures:
-        if keyid.lower() != public_hex.lower():
-            continue
-        try:
-            key.verify(message, signature)
-            return
-        except BadSignatureError:
-            raise VerificationError(f"the provenance signature by {public_hex} does not verify") from None
+    if any(verify_signature(public_hex, message, signature) for _, signature in envelope.signatures):
+        return
+    if any(keyid.lower() == public_hex.lower() for keyid, _ in envelope.signatures):
+        raise VerificationError(f"the provenance signature by {public_hex} does not verify")
     raise VerificationError(f"the provenance is not signed by {public_hex}")

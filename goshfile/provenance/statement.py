@@ -30,6 +30,26 @@ def _digest(value: str) -> dict[str, str]:
     return {algorithm: hexdigest}
 
 
+def _base_dependency(base: str, config: str | None) -> dict[str, Any]:
+    """The base image: its URI pinned by its manifest digest, which is also its ``sha256``.
+
+    A base the engine had no registry digest for is named by its config digest
+    (``annotations.digestOf: "config"``), the only digest there is.
+    """
+    dependency: dict[str, Any] = {"uri": f"docker-image://{base}"}
+    annotations: dict[str, str] = {}
+    if "@" in base:
+        dependency["digest"] = _digest(base.split("@", 1)[1])
+        if config:
+            annotations["imageConfig"] = config
+    elif config:
+        dependency["digest"] = _digest(config)
+        annotations["digestOf"] = "config"
+    if annotations:
+        dependency["annotations"] = annotations
+    return dependency
+
+
 @dataclass(frozen=True)
 class BuildRecord:
     """What a build was, as far as provenance is concerned."""
@@ -39,7 +59,7 @@ class BuildRecord:
     labels: dict[str, str]
     build_args: dict[str, str] = field(default_factory=dict)
     goshfile_path: str = "goshfile.yaml"
-    context: str = "."
+    context: dict[str, Any] = field(default_factory=dict)  # see goshfile.provenance.context.describe_context
     started: datetime | None = None
     finished: datetime | None = None
 
@@ -50,15 +70,7 @@ def statement(record: BuildRecord) -> dict[str, Any]:
     dependencies: list[dict[str, Any]] = []
     base = labels.get(names.BASE)
     if base and base != "scratch":
-        dependency: dict[str, Any] = {"uri": f"docker-image://{base}"}
-        digests = {}
-        if "@" in base:
-            digests.update(_digest(base.split("@", 1)[1]))
-        if labels.get(names.BASE_CONFIG):
-            digests["imageConfig"] = _digest(labels[names.BASE_CONFIG])["sha256"]
-        if digests:
-            dependency["digest"] = digests
-        dependencies.append(dependency)
+        dependencies.append(_base_dependency(base, labels.get(names.BASE_CONFIG)))
     for source in json.loads(labels.get(names.SOURCES, "[]")):
         entry: dict[str, Any] = {"uri": source["url"], "digest": {"gitCommit": source["commit"]}}
         extra = {k: source[k] for k in ("ref", "subdir") if k in source}

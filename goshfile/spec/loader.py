@@ -261,5 +261,5 @@ def read_goshfile(path: FilePath, filename: str | None = None) -> str:
 
     InputError names a folder, device, FIFO or a file too large; SpecError points at bytes that are not UTF-8.
     """
-    data, _ = read_small_file(path, limit=limits.MAX_FILE_BYTES, what="goshfile")
+    data, _ = read_small_file(path, limit=limits.MAX_FILE_BYTES, what="")
     return decode_bytes(data, filename or str(path))

@@ -83,6 +83,52 @@ def _gosh_url(value: str) -> str:
     return value
 
 
+SECRET_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+MAX_ID = 2**32 - 1  # uid, gid: uint32 in BuildKit's LLB
+SecretId = Annotated[str, Field(pattern=SECRET_ID.pattern)]
+Uint32 = Annotated[int, Field(ge=0, le=MAX_ID)]
+FileMode = Annotated[
+    int, Field(ge=0, le=0o7777, description="File mode: a number, e.g. 0400 (YAML reads a leading 0 as octal) or 256.")
+]
+
+
+class SecretMount(_Model):
+    """A build secret (``--secret id=ID,src=FILE|env=VAR``) as a file and/or an environment variable.
+
+    The value is never stored: not in the image, its labels or its provenance (which records the id).
+    """
+
+    type: Literal["secret"]
+    id: SecretId
+    dst: AbsPath | None = Field(None, description="File path; default /run/secrets/<id> (unless only env is given).")
+    env: Annotated[str, Field(pattern=NAME.pattern)] | None = Field(
+        None, description="Also (or only) expose the value as this environment variable."
+    )
+    required: bool = Field(True, description="Fail the build before any step runs when the secret is not given.")
+    mode: FileMode = 0o400
+    uid: Uint32 = 0
+    gid: Uint32 = 0
+
+    @property
+    def target(self) -> str | None:
+        """The file path of the secret, or None when it is given only as an environment variable."""
+        if self.dst is None and self.env is not None:
+            return None
+        return self.dst or f"/run/secrets/{self.id}"
+
+
+class SshMount(_Model):
+    """The client's ssh agent (``--ssh ID[=SOCKET|KEY]``), as a socket with SSH_AUTH_SOCK pointing at it."""
+
+    type: Literal["ssh"]
+    id: SecretId = "default"
+    dst: AbsPath | None = Field(None, description="Socket path; default /run/buildkit/ssh_agent.<n>.")
+    required: bool = True
+    mode: FileMode = 0o600
+    uid: Uint32 = 0
+    gid: Uint32 = 0
+
+
 GoshUrl = Annotated[
     str,
     Field(pattern=GOSH_URL.pattern, description="gosh[::net]://0:<64 hex>/<dao>/<repo>[#ref][:subdir]"),
@@ -138,12 +184,14 @@ def _mount_kind(value: Any) -> str | None:
     return None
 
 
-MOUNT_TAGS = frozenset({"cache", "tmpfs", "bind", "gosh"})
+MOUNT_TAGS = frozenset({"cache", "tmpfs", "bind", "gosh", "secret", "ssh"})
 Mount = Annotated[
     Annotated[CacheMount, Tag("cache")]
     | Annotated[TmpfsMount, Tag("tmpfs")]
     | Annotated[BindMount, Tag("bind")]
-    | Annotated[GoshMount, Tag("gosh")],
+    | Annotated[GoshMount, Tag("gosh")]
+    | Annotated[SecretMount, Tag("secret")]
+    | Annotated[SshMount, Tag("ssh")],
     Discriminator(_mount_kind, custom_error_type="mount_kind", custom_error_message="unknown mount"),
 ]
 
@@ -161,6 +209,21 @@ class Run(_Model):
         description="none (the default), or default: the step may reach the network and the image is non-hermetic.",
     )
     mounts: list[Mount] = []
+
+    @model_validator(mode="after")
+    def _distinct_mounts(self) -> Run:
+        seen: dict[str, int] = {}
+        for j, mount in enumerate(self.mounts):
+            dst = mount.target if isinstance(mount, SecretMount) else mount.dst
+            if dst is None:
+                continue
+            dst = dst.rstrip("/") or "/"
+            if dst == "/":
+                raise ValueError(f"mounts[{j}] cannot be mounted at / (the step's root filesystem)")
+            if dst in seen:
+                raise ValueError(f"mounts[{j}] and mounts[{seen[dst]}] are both mounted at {dst}")
+            seen[dst] = j
+        return self
 
 
 class Copy(_Model):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from goshfile import labels
-from goshfile.errors import InputError, VerificationError
+from goshfile.errors import EngineError, InputError, VerificationError
 from goshfile.images import reference
 from goshfile.images.local import ImageStore, LocalImage
 from goshfile.images.registry import RegistryClient
@@ -85,7 +85,12 @@ def _digests_for(ref: str, image: LocalImage) -> tuple[str, ...]:
 
 def find_subject(ref: str, store: ImageStore, registry: RegistryClient | None = None) -> Subject:
     """The image ``ref`` from the local engine, else from its registry."""
-    local = store.get(ref)
+    try:
+        local = store.get(ref)
+    except EngineError:
+        if registry is None:
+            raise
+        local = None  # no engine to ask: the registry has the image
     if local is not None:
         return Subject(ref, local.labels, _digests_for(ref, local), True, local.image_id)
     if registry is None:

@@ -70,7 +70,7 @@ def test_serve_signs_checks_and_stops_on_sigterm(
 
 def test_serve_refuses_a_bad_listen_address(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "node", "serve", "--listen", "localhost")
-    assert (code, out) == (1, "")
+    assert (code, out) == (2, "")  # bad input
     assert err == "goshfile: error: --listen 'localhost': expected HOST:PORT, e.g. 127.0.0.1:8750\n"
 
 
@@ -78,7 +78,7 @@ def test_serve_on_a_port_in_use(tmp_path: Path, capsys: pytest.CaptureFixture[st
     with serving(tmp_path / "other.db") as other:
         port = other.server_address[1]
         code, _, err = run(capsys, "node", "serve", "--listen", f"127.0.0.1:{port}", "--ledger", str(tmp_path / "x.db"))
-    assert code == 1 and err.startswith(f"goshfile: error: cannot listen on 127.0.0.1:{port}: ")
+    assert code == 3 and err.startswith(f"goshfile: error: cannot listen on 127.0.0.1:{port}: ")
 
 
 def test_verify_log_of_the_default_ledger(capsys: pytest.CaptureFixture[str]) -> None:
@@ -112,7 +112,7 @@ def test_verify_log_reports_the_first_broken_record(tmp_path: Path, capsys: pyte
 
 def test_verify_log_of_an_unreachable_node(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "node", "verify-log", "-n", "http://127.0.0.1:1")
-    assert (code, out) == (1, "") and "cannot reach the node http://127.0.0.1:1" in err
+    assert (code, out) == (3, "") and "cannot reach the node http://127.0.0.1:1" in err  # could not check
 
 
 def test_node_help_names_the_api_docs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -86,7 +86,7 @@ def test_a_branch_needs_allow_ref_and_is_resolved_to_its_commit(
     ctx.mkdir()
     (ctx / "goshfile.yaml").write_text(mounting("main"))
     image = images.name("gosh-ref")
-    assert main(["build", str(ctx), "-t", image, *FRONTEND]) == 1
+    assert main(["build", str(ctx), "-t", image, *FRONTEND]) == 2
     assert "'main' is not a full commit id" in capsys.readouterr().err
     assert main(["build", str(ctx), "-t", image, "--allow-ref", *FRONTEND]) == 0
     assert f"{URL} main is commit {second}" in capsys.readouterr().err
@@ -102,7 +102,7 @@ def test_a_missing_commit_fails_clearly(
     ctx.mkdir()
     missing = "0123456789" * 4
     (ctx / "goshfile.yaml").write_text(mounting(missing))
-    assert main(["build", str(ctx), "-t", images.name("gosh-missing"), *FRONTEND]) == 1
+    assert main(["build", str(ctx), "-t", images.name("gosh-missing"), *FRONTEND]) == 2  # the pin names nothing
     err = capsys.readouterr().err
     assert missing in err and "not found" in err
 
@@ -119,7 +119,7 @@ def test_a_tampered_object_in_the_node_fails_the_build(
     ctx = tmp_path / "ctx"
     ctx.mkdir()
     (ctx / "goshfile.yaml").write_text(mounting(first))
-    assert main(["build", str(ctx), "-t", images.name("gosh-tampered"), *FRONTEND]) == 1
+    assert main(["build", str(ctx), "-t", images.name("gosh-tampered"), *FRONTEND]) == 1  # verification failed
     err = capsys.readouterr().err
     assert "goshfile: error:" in err and blob in err
 
@@ -160,10 +160,15 @@ def test_a_published_image_rebuilds_and_an_altered_copy_names_the_path(
     capsys.readouterr()
     assert main(["verify", "--rebuild", "--provenance", "--json", image]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["verified"] and result["rebuild"]["content_hash"].startswith("sha256:")
-    stated = result["provenance"]["predicate"]["buildDefinition"]["externalParameters"]
-    assert (stated["context"], stated["goshfile"]["path"]) == (f"{URL}#{first}", "goshfile.yaml")  # not a local path
-    assert result["rebuild"]["same_image_id"], "the rebuild should be the same image, bit for bit"
+    rebuilt = result["evidence"]["rebuild"]["details"]
+    assert result["verified"] and rebuilt["content_hash"].startswith("sha256:")
+    stated = result["evidence"]["provenance"]["details"]["statement"]["predicate"]["buildDefinition"]
+    context = {"uri": URL, "digest": {"gitCommit": first}}  # not a local path
+    assert (stated["externalParameters"]["context"], stated["externalParameters"]["goshfile"]["path"]) == (
+        context,
+        "goshfile.yaml",
+    )
+    assert rebuilt["same_image_id"], "the rebuild should be the same image, bit for bit"
     assert docker.from_env().images.get(image).tags == [image]  # the rebuild's tag is gone, the image stays
 
     for name, change in (("content", "echo altered > /app/out.txt"), ("mode", "chmod 700 /app/out.txt")):
@@ -175,7 +180,7 @@ def test_a_published_image_rebuilds_and_an_altered_copy_names_the_path(
         run(["docker", "rm", "-f", container])
         assert main(["verify", "--rebuild", "--json", altered]) == 1
         result = json.loads(capsys.readouterr().out)
-        assert not result["verified"]
+        assert not result["verified"] and result["evidence"]["rebuild"]["status"] == "invalid"
         assert "differing paths: /app/out.txt:" in result["reason"], result["reason"]
 
     # Only in the registry now: the rebuild is compared with the registry's files and config digest.
@@ -184,6 +189,6 @@ def test_a_published_image_rebuilds_and_an_altered_copy_names_the_path(
         run(["docker", "rmi", "-f", name])
     assert main(["verify", "--rebuild", "--json", image]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["verified"] and result["rebuild"]["same_image_id"], result
+    assert result["verified"] and result["evidence"]["rebuild"]["details"]["same_image_id"], result
     with pytest.raises(docker.errors.ImageNotFound):  # the rebuild is removed again
         docker.from_env().images.get(config_digest)

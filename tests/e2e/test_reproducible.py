@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import tarfile
 import time
@@ -37,10 +38,15 @@ def checkout(origin: Path, where: Path) -> Path:
 
 def build(context: Path, image: str, capsys: pytest.CaptureFixture[str]) -> tuple[str, str, str]:
     """``goshfile build --no-cache --push``: (image ID, pushed digest, the engine's own image ID before the rewrite)."""
-    status = main(["build", str(context), "-t", image, "--no-cache", "--push", "--progress", "plain", *FRONTEND])
+    status = main(
+        ["build", str(context), "-t", image, "--no-cache", "--push", "--progress", "plain", "--json", *FRONTEND]
+    )
     out, err = capsys.readouterr()
     assert status == 0, err
-    image_id, digest = out.split()
+    outcome = json.loads(out)
+    image_id, digest = outcome["image_id"], outcome["digest"]
+    assert outcome["tags"] == [image] and outcome["error"] is None and outcome["proof"] is None
+    assert f"goshfile: pushed {image}@{digest}" in err
     rewritten = re.search(r"file times set: (sha256:[0-9a-f]{64}) became (sha256:[0-9a-f]{64})", err)
     assert rewritten is not None and rewritten.group(2) == image_id, err
     return image_id, digest, rewritten.group(1)
@@ -55,7 +61,7 @@ def layer_mtimes(image: str, layers: list[str]) -> set[int]:
             member = archive.extractfile(f"blobs/sha256/{diff_id.removeprefix('sha256:')}")
             assert member is not None
             with tarfile.open(fileobj=member) as layer:
-                times |= {m.mtime for m in layer}
+                times |= {int(m.mtime) for m in layer}
     return times
 
 

@@ -74,7 +74,9 @@ def test_the_seed_flow_signs_checks_and_verifies(
     verified = goshfile("verify", "-n", node, "--json", image)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     result = json.loads(verified.stdout)
-    assert (result["verified"], result["signer"], result["content"]) == (True, wallet["WALLET_PUBLIC"], digest)
+    ledger = result["evidence"]["ledger"]["details"]
+    assert (result["verified"], result["signer"], ledger["content"]) == (True, wallet["WALLET_PUBLIC"], digest)
+    assert ledger["address"] == address and result["evidence"]["registry"]["status"] == "absent"
 
     # After docker rmi and a pull, and straight from the registry with no local copy.
     assert run(["docker", "rmi", "-f", image]).returncode == 0
@@ -91,6 +93,7 @@ def test_unsigned_relabelled_and_tampered_images_do_not_verify(
     image, digest = pushed_seed(tmp_path, images, registry, wallet["WALLET_PUBLIC"], "unsigned")
     unsigned = goshfile("verify", "-n", node, "--no-content-hash", image)
     assert unsigned.returncode == 1 and f"no proof that {wallet['WALLET_PUBLIC']} signed {digest}" in unsigned.stdout
+    assert unsigned.stdout.startswith(f"NOT verified: {image}: no valid signature")
     assert goshfile("sign", "-n", node, wallet["WALLET_SECRET"], digest).returncode == 0
     assert goshfile("verify", "-n", node, image).returncode == 0
 
@@ -107,6 +110,7 @@ def test_unsigned_relabelled_and_tampered_images_do_not_verify(
     bare = images.name("nolabel")
     assert buildx(ctx, "-t", bare).returncode == 0
     assert "no WALLET_PUBLIC label" in goshfile("verify", "-n", node, bare).stdout
+    assert goshfile("verify", "-n", node, bare).returncode == 1
 
 
 def test_build_push_sign_verifies_with_provenance_and_leaks_no_secret(
@@ -131,8 +135,8 @@ def test_build_push_sign_verifies_with_provenance_and_leaks_no_secret(
     checked = goshfile("verify", "--provenance", "--json", image)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     result = json.loads(checked.stdout)
-    statement = result["provenance"]
-    assert statement["subject"][0]["digest"]["sha256"] == result["content"].removeprefix("sha256:")
+    statement = result["evidence"]["provenance"]["details"]["statement"]
+    assert statement["subject"][0]["digest"]["sha256"] == result["digest"].removeprefix("sha256:")
     deps = statement["predicate"]["buildDefinition"]["resolvedDependencies"]
     assert deps[0]["uri"].startswith("docker-image://docker.io/library/bash:latest")
 
@@ -162,6 +166,7 @@ def test_a_signed_content_hash_verifies_locally_and_from_the_registry(
         verified = goshfile("verify", "--json", image)
         result = json.loads(verified.stdout)
         assert verified.returncode == 0 and result["verified"], (where, result)
-        assert (result["kind"], result["content"]) == ("content hash", content), where
-        assert digest not in result["content"]
+        found = result["evidence"]["content_hash"]["details"]
+        assert (found["kind"], found["content"]) == ("content hash", content), where
+        assert result["evidence"]["ledger"]["status"] == "absent" and digest in result["evidence"]["ledger"]["reason"]
         assert run(["docker", "rmi", "-f", image]).returncode == 0  # the second round reads the registry

@@ -73,3 +73,17 @@ def test_bad_values_are_named(text: str) -> None:
 def test_a_missing_context_is_named(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such folder"):
         choose_epoch(tmp_path / "nope", {}, {})
+
+
+def test_the_newest_file_counts_only_what_dockerignore_keeps(tmp_path: Path) -> None:
+    context = files_at(
+        tmp_path / "ctx",
+        {"app.py": 1_000, "build.log": 9_000, "logs/run.txt": 8_000, "keep/it.txt": 2_000, "keep/no.tmp": 7_000},
+    )
+    (context / ".dockerignore").write_text("build.log\nlogs\n**/*.tmp\n")
+    os.utime(context / ".dockerignore", (500, 500))
+    os.utime(context / "logs", (9_500, 9_500))  # a folder's time moves with anything written into it
+    assert newest_mtime(context) == 2_000
+    (context / ".dockerignore").write_text("build.log\nlogs\n**/*.tmp\n!logs/run.txt\n")
+    os.utime(context / ".dockerignore", (500, 500))
+    assert newest_mtime(context) == 8_000  # an exception brings a file back from an ignored folder

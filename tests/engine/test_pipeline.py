@@ -6,6 +6,7 @@ import io
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,10 +38,10 @@ class FakeBuilder:
         return BuildResult(image_id, None, {})
 
 
-def request(tmp_path: Path, **kw: object) -> BuildRequest:
+def request(tmp_path: Path, **kw: Any) -> BuildRequest:
     return BuildRequest(
         context=tmp_path, file=tmp_path / "goshfile.yaml", build_args={"SOURCE_DATE_EPOCH": "1600000000"}, **kw
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_two_clean_builds_give_one_image_id_and_one_pushed_digest(tmp_path: Path) -> None:

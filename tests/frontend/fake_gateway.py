@@ -37,16 +37,21 @@ class FakeGateway:
     image_digest: str = IMAGE_DIGEST
     image_config: bytes = json.dumps(IMAGE_CONFIG).encode()
     solve_error: Exception | None = None
+    solve_errors: list[Exception | None] = field(default_factory=list)  # per solve, before solve_error
+    evaluated: list[bool] = field(default_factory=list)
     solves: list[pb.Definition] = field(default_factory=list)
     resolves: list[Resolve] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
-    results: list[tuple[str, dict[str, bytes]]] = field(default_factory=list)
+    results: list[tuple[str | None, dict[str, bytes]]] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
+    error_details: list[tuple[tuple[str, bytes], ...]] = field(default_factory=list)
     _refs: dict[str, str | None] = field(default_factory=dict)
 
-    def solve(self, definition: pb.Definition) -> str:
-        if self.solve_error is not None:
-            raise self.solve_error
+    def solve(self, definition: pb.Definition, evaluate: bool = False) -> str:
+        self.evaluated.append(evaluate)
+        error = self.solve_errors.pop(0) if self.solve_errors else self.solve_error
+        if error is not None:
+            raise error
         self.solves.append(definition)
         ref = f"ref-{len(self.solves)}"
         result = Graph.of(definition).result
@@ -68,11 +73,12 @@ class FakeGateway:
     def warn(self, vertex: str, message: str) -> None:
         self.warnings.append((vertex, message))
 
-    def return_result(self, ref: str, metadata: dict[str, bytes]) -> None:
+    def return_result(self, ref: str | None, metadata: dict[str, bytes]) -> None:
         self.results.append((ref, metadata))
 
-    def return_error(self, code: int, message: str) -> None:
+    def return_error(self, code: int, message: str, details: tuple[tuple[str, bytes], ...] = ()) -> None:
         self.errors.append((code, message))
+        self.error_details.append(details)
 
     def graph(self, index: int) -> Graph:
         """The ``index``-th solved Definition, parsed."""

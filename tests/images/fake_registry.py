@@ -1,11 +1,21 @@
-"""A tiny OCI registry over real HTTP on loopback (manifests and blobs of one repository), for unit tests."""
+"""A tiny OCI registry over real HTTP on loopback (manifests and blobs of one repository), for unit tests.
+
+It reads and writes (monolithic blob uploads, manifest puts), answers the OCI 1.1
+referrers API only when ``referrers_api`` is set (Debian's registry 2.8 does not),
+asks for basic auth when ``basic_auth`` is set, and sends blob downloads to another
+host (``redirect_blobs_to``, a :class:`Storage` on 127.0.0.2) as registries on object
+storage do; every request's Authorization header is recorded.
+"""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
 import threading
+import urllib.parse
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +37,23 @@ class Registry:
     blobs: dict[str, bytes] = field(default_factory=dict)
     host: str = ""
     requests: list[str] = field(default_factory=list)
+    referrers_api: bool = False
+    basic_auth: tuple[str, str] | None = None
+    redirect_blobs_to: str = ""  # host:port of a Storage serving the blobs
+    authorizations: list[tuple[str, str]] = field(default_factory=list)  # (path, Authorization header)
+    uploads: dict[str, bytes] = field(default_factory=dict)
+
+    def referrers(self, subject: str) -> list[dict[str, object]]:
+        """The referrers index entries of ``subject`` (manifests whose ``subject`` names it)."""
+        out: list[dict[str, object]] = []
+        for ref, (media, body) in self.manifests.items():
+            if not ref.startswith("sha256:"):
+                continue
+            manifest = json.loads(body)
+            if (manifest.get("subject") or {}).get("digest") == subject:
+                kind = manifest.get("artifactType") or manifest["config"]["mediaType"]
+                out.append({"mediaType": media, "digest": ref, "size": len(body), "artifactType": kind})
+        return out
 
     def blob(self, data: bytes) -> str:
         self.blobs[digest(data)] = data
@@ -75,22 +102,129 @@ class Registry:
 
 def _handler(registry: Registry) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        def _authorized(self) -> bool:
+            header = self.headers.get("Authorization", "")
+            registry.authorizations.append((self.path, header))
+            if registry.basic_auth is None:
+                return True
+            user, password = registry.basic_auth
+            if header == "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode():
+                return True
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="fake"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return False
+
+        def _send(
+            self, status: int, body: bytes = b"", media: str = "application/octet-stream", **headers: str
+        ) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", media)
+            self.send_header("Content-Length", str(len(body)))
+            for key, value in headers.items():
+                self.send_header(key.replace("_", "-"), value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _body(self) -> bytes:
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
         def do_GET(self) -> None:
             registry.requests.append(self.path)
-            parts = self.path.split("/")  # /v2/<name...>/manifests/<ref> or /blobs/<digest>
+            if not self._authorized():
+                return
+            path = self.path.split("?", 1)[0]
+            parts = path.split("/")  # /v2/<name...>/manifests/<ref>, /blobs/<digest> or /referrers/<digest>
             kind, ref = parts[-2], parts[-1]
             if kind == "manifests" and ref in registry.manifests:
                 media, body = registry.manifests[ref]
             elif kind == "blobs" and ref in registry.blobs:
+                if registry.redirect_blobs_to and self.command == "GET":
+                    self._send(307, Location=f"http://{registry.redirect_blobs_to}/storage/{ref}")
+                    return
                 media, body = "application/octet-stream", registry.blobs[ref]
+            elif kind == "referrers" and registry.referrers_api:
+                media = INDEX
+                body = json.dumps(
+                    {"schemaVersion": 2, "mediaType": INDEX, "manifests": registry.referrers(ref)}
+                ).encode()
             else:
-                self.send_error(404)
+                self._send(404, b'{"errors":[{"code":"NOT_FOUND"}]}', "application/json")
                 return
-            self.send_response(200)
-            self.send_header("Content-Type", media)
-            self.send_header("Content-Length", str(len(body)))
+            self._send(200, body, media)
+
+        do_HEAD = do_GET
+
+        def do_POST(self) -> None:
+            registry.requests.append("POST " + self.path)
+            self._body()
+            if not self._authorized():
+                return
+            if self.path.rstrip("/").endswith("/blobs/uploads"):
+                upload = uuid.uuid4().hex
+                registry.uploads[upload] = b""
+                self._send(202, Location=f"{self.path.rstrip('/')}/{upload}?state=x")
+                return
+            self._send(404)
+
+        def do_PUT(self) -> None:
+            registry.requests.append("PUT " + self.path)
+            data = self._body()
+            if not self._authorized():
+                return
+            path, _, query = self.path.partition("?")
+            parts = path.split("/")
+            if "uploads" in parts:
+                params = urllib.parse.parse_qs(query)
+                if parts[-1] not in registry.uploads or [digest(data)] != params.get("digest"):
+                    self._send(400, b"bad upload")
+                    return
+                registry.blobs[digest(data)] = data
+                self._send(201, Location=f"/v2/x/blobs/{digest(data)}")
+                return
+            if parts[-2] == "manifests":
+                manifest = json.loads(data)
+                if "manifests" in manifest:  # an index: the manifests it names must be there
+                    missing = [d["digest"] for d in manifest["manifests"] if d["digest"] not in registry.manifests]
+                else:
+                    wanted = [manifest["config"], *manifest.get("layers", [])]
+                    missing = [d["digest"] for d in wanted if d["digest"] not in registry.blobs]
+                if missing:
+                    self._send(400, json.dumps({"errors": [{"code": "BLOB_UNKNOWN"}]}).encode(), "application/json")
+                    return
+                media = self.headers.get("Content-Type", MANIFEST)
+                registry.manifests[digest(data)] = (media, data)
+                registry.manifests[parts[-1]] = (media, data)
+                self._send(201, Docker_Content_Digest=digest(data))
+                return
+            self._send(404)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@dataclass
+class Storage:
+    """Another host that serves the registry's blobs (where blob downloads are redirected)."""
+
+    registry: Registry
+    host: str = ""
+    authorizations: list[str] = field(default_factory=list)
+
+
+def _storage_handler(storage: Storage) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            storage.authorizations.append(self.headers.get("Authorization", ""))
+            body = storage.registry.blobs.get(self.path.rsplit("/", 1)[-1])
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(body or b"")
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -99,14 +233,32 @@ def _handler(registry: Registry) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serving(registry: Registry) -> Iterator[Registry]:
-    """Serve ``registry`` on 127.0.0.1 (a free port) while in the block."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(registry))
-    registry.host = f"127.0.0.1:{server.server_address[1]}"
+def _serve(handler: type[BaseHTTPRequestHandler], address: str) -> Iterator[str]:
+    server = ThreadingHTTPServer((address, 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
-        yield registry
+        yield f"{address}:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serving(registry: Registry) -> Iterator[Registry]:
+    """Serve ``registry`` on 127.0.0.1 (a free port) while in the block."""
+    with _serve(_handler(registry), "127.0.0.1") as host:
+        registry.host = host
+        yield registry
+
+
+@contextmanager
+def storage_for(registry: Registry) -> Iterator[Storage]:
+    """Serve ``registry``'s blobs from 127.0.0.2 and redirect its blob downloads there while in the block."""
+    storage = Storage(registry)
+    with _serve(_storage_handler(storage), "127.0.0.2") as host:
+        storage.host = registry.redirect_blobs_to = host
+        try:
+            yield storage
+        finally:
+            registry.redirect_blobs_to = ""

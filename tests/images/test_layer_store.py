@@ -16,7 +16,8 @@ from goshfile.errors import EngineError, InputError
 from goshfile.images import layer_store
 from goshfile.images.content_hash import GOSH_V1, GOSHFILE_V2, content_hash, image_hash
 from goshfile.images.layer_store import DockerLayers
-from goshfile.images.layers import LayerError, read_layer, sha256_file
+from goshfile.images.layers import read_layer, sha256_file
+from goshfile.images.tarstream import LayerError
 from goshfile.images.tree import Tree
 from tests.images.fake_registry import Registry, serving
 from tests.images.layertars import dir_, docker_archive, layer, reg, sym

@@ -17,7 +17,8 @@ from goshfile.images.content_hash import (
     goshfile_v2,
     goshfile_v2_records,
 )
-from goshfile.images.layers import LayerError, clean_path, read_layer_dir, read_saved_image
+from goshfile.images.layers import clean_path, read_layer_dir, read_saved_image
+from goshfile.images.tarstream import LayerError
 from goshfile.images.tree import DIRECTORY, REGULAR, SYMLINK, Tree
 from tests.images.layertars import (
     BASE,

@@ -38,7 +38,7 @@ def build(images: FakeImages, when: int, tag: str = "app:1", message: bytes = b"
 
 def mtimes(data: bytes) -> set[int]:
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        return {m.mtime for m in tar}
+        return {int(m.mtime) for m in tar}
 
 
 def test_two_builds_at_different_times_become_one_image() -> None:

@@ -35,7 +35,7 @@ def test_pax_xattrs_and_global_headers() -> None:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT, pax_headers={"comment": "global"}) as tar:
         info, payload = reg("f", b"data", cap=CAP_NET_RAW)
-        tar.addfile(info, io.BytesIO(payload))
+        tar.addfile(info, io.BytesIO(payload or b""))
     (entry,) = list(TarReader(io.BytesIO(buf.getvalue())))
     assert entry.name == b"f" and entry.xattrs == {b"security.capability": CAP_NET_RAW}
 

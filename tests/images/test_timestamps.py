@@ -104,7 +104,7 @@ def test_a_global_pax_header_is_set_too() -> None:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT, pax_headers={"mtime": str(LATER)}) as tar:
         info, payload = at(reg("f", b"x"), EPOCH)
-        tar.addfile(info, io.BytesIO(payload))
+        tar.addfile(info, io.BytesIO(payload or b""))
     out, result = rewrite(buf.getvalue())
     assert result.changed == 2  # the record and the global header's own mtime field
     assert b"mtime=%d\n" % EPOCH in out and str(LATER).encode() not in out

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from goshfile.images.layers import LayerError, clean_path
+from goshfile.images.layers import clean_path
+from goshfile.images.tarstream import LayerError
 from goshfile.images.tree import DIRECTORY, REGULAR
 from tests.images.layertars import (
     BASE,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from goshfile.config import read_config
 from goshfile.errors import InputError
-from goshfile.gosh.network import read_config
 from goshfile.keys.sources import MAX_KEY_FILE_BYTES, read_key_file
 
 

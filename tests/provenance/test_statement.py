@@ -42,7 +42,8 @@ def test_statement_records_subject_goshfile_base_sources_args_and_network() -> N
     deps = build["resolvedDependencies"]
     assert deps[0] == {
         "uri": "docker-image://docker.io/library/bash:latest@sha256:" + "ef" * 32,
-        "digest": {"sha256": "ef" * 32, "imageConfig": "12" * 32},
+        "digest": {"sha256": "ef" * 32},
+        "annotations": {"imageConfig": "sha256:" + "12" * 32},
     }
     assert deps[1] == {"uri": URL, "digest": {"gitCommit": "a" * 40}, "annotations": {"ref": "main"}}
     assert deps[2] == {"uri": URL, "digest": {"gitCommit": "b" * 40}}
@@ -61,3 +62,20 @@ def test_encoding_is_canonical() -> None:
 def test_a_malformed_digest_is_refused() -> None:
     with pytest.raises(InputError):
         statement(BuildRecord(image="x", digest="nodigest", labels={}))
+
+
+def test_a_base_without_a_registry_digest_is_named_by_its_config_digest() -> None:
+    labels = {**LABELS, "goshfile.base": "bash:latest"}
+    record = BuildRecord(image="x", digest="sha256:" + "ab" * 32, labels=labels)
+    base = statement(record)["predicate"]["buildDefinition"]["resolvedDependencies"][0]
+    assert base == {
+        "uri": "docker-image://bash:latest",
+        "digest": {"sha256": "12" * 32},
+        "annotations": {"digestOf": "config"},
+    }
+
+
+def test_the_context_is_recorded_as_described() -> None:
+    context = {"uri": URL, "digest": {"gitCommit": "b" * 40}}
+    record = BuildRecord(image="x", digest="sha256:" + "ab" * 32, labels=LABELS, context=context)
+    assert statement(record)["predicate"]["buildDefinition"]["externalParameters"]["context"] == context

@@ -176,13 +176,13 @@ def test_goshfile_paths_that_are_not_small_regular_files_are_named(tmp_path: Pat
     make(path)  # type: ignore[operator]
     with pytest.raises(InputError) as info:
         read_goshfile(path)
-    assert str(info.value).startswith(f"goshfile {path}: {kind}")
+    assert str(info.value).startswith(f"{path}: {kind}")
 
 
 def test_a_device_is_named_as_such() -> None:
     with pytest.raises(InputError) as info:
         read_goshfile(Path("/dev/zero"))
-    assert str(info.value) == "goshfile /dev/zero: is a character device, not a regular file"
+    assert str(info.value) == "/dev/zero: is a character device, not a regular file"
 
 
 def test_lint_checks_the_base_image_reference_as_the_build_does() -> None:

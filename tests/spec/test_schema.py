@@ -30,6 +30,8 @@ KEYWORDS = {
     "minLength",
     "pattern",
     "exclusiveMinimum",
+    "minimum",
+    "maximum",
 }
 TYPES = {"object", "array", "string", "integer", "number", "boolean", "null"}
 
@@ -70,6 +72,10 @@ def validate(value: Any, node: dict[str, Any], root: dict[str, Any], path: str =
             errors.append(f"{path}: does not match {node['pattern']}")
     if isinstance(value, int) and "exclusiveMinimum" in node and value <= node["exclusiveMinimum"]:
         errors.append(f"{path}: too small")
+    if isinstance(value, int) and ("minimum" in node and value < node["minimum"]):
+        errors.append(f"{path}: below the minimum")
+    if isinstance(value, int) and ("maximum" in node and value > node["maximum"]):
+        errors.append(f"{path}: above the maximum")
     if isinstance(value, list):
         if len(value) < node.get("minItems", 0):
             errors.append(f"{path}: too few items")
@@ -151,7 +157,18 @@ def test_the_schema_names_the_fields(schema: dict[str, Any]) -> None:
     }  # fmt: skip
     assert sorted(schema["required"]) == ["apiVersion", "image"]
     defs = schema["$defs"]
-    assert set(defs) == {"Step", "Run", "Copy", "CacheMount", "TmpfsMount", "BindMount", "GoshMount", "GoshSource"}
+    assert set(defs) == {
+        "Step",
+        "Run",
+        "Copy",
+        "CacheMount",
+        "TmpfsMount",
+        "BindMount",
+        "GoshMount",
+        "GoshSource",
+        "SecretMount",
+        "SshMount",
+    }
     assert set(defs["Step"]["properties"]) == {"name", "run", "copy"}
     assert set(defs["Copy"]["properties"]) == {"src", "dst", "from", "gosh", "commit", "chown"}
     assert set(defs["BindMount"]["properties"]) == {"type", "dst", "from", "src", "readonly"}

@@ -6,7 +6,7 @@ import pytest
 
 from goshfile.errors import VerificationError
 from goshfile.images.content_hash import GOSHFILE_V2, content_hash
-from goshfile.verify.rebuild import SHOWN, _untag, differences, verify_rebuild
+from goshfile.verify.rebuild import SHOWN, differences, untag, verify_rebuild
 from tests.images.fake_engine import FakeImages
 from tests.images.layertars import dir_, layer, reg, sym, tree
 
@@ -47,11 +47,11 @@ def test_many_differences_are_cut_short() -> None:
 def test_the_rebuild_tag_goes_unless_it_is_the_checked_images_only_name() -> None:
     images = FakeImages()
     same = images.add([ORIGINAL], tag="goshfile-rebuild/a:check")
-    _untag(images, "goshfile-rebuild/a:check", keep=same)  # the checked image itself, known by no other name
+    untag(images, "goshfile-rebuild/a:check", keep=same)  # the checked image itself, known by no other name
     assert images.get("goshfile-rebuild/a:check") is not None
     images.tag(same, "app:1")
-    _untag(images, "goshfile-rebuild/a:check", keep=same)
+    untag(images, "goshfile-rebuild/a:check", keep=same)
     assert images.get("goshfile-rebuild/a:check") is None and images.get("app:1") is not None
     other = images.add([layer(reg("other"))], tag="goshfile-rebuild/b:check")
-    _untag(images, "goshfile-rebuild/b:check", keep=same)
+    untag(images, "goshfile-rebuild/b:check", keep=same)
     assert images.get(other) is None

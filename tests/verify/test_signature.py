@@ -46,6 +46,9 @@ class FakeStore:
     def all(self) -> list[LocalImage]:
         return list(self.images.values())
 
+    def remove(self, ref: str) -> None:
+        self.images.pop(ref, None)
+
 
 class FakeRegistry:
     def __init__(self, image: RemoteImage) -> None:

@@ -1,0 +1,1 @@
+"""Signatures and attestations stored as cosign stores them: next to the image, in its own repository."""

@@ -1,0 +1,115 @@
+"""Node endpoints: the ``-n`` forms, as GOSH's sign-cli and ``git-remote-gosh`` take them.
+
+An endpoint is a node URL ``http(s)://host:port[/prefix]`` or a local node folder: a ``file://`` URL,
+an absolute path, or a path starting with ``./``, ``../`` or ``~``. A local path ending in ``.db``,
+``.sqlite`` or ``.sqlite3`` (or naming an existing file) is a ledger file, whose node folder is its
+parent. ``GOSH_NETWORK`` holds a comma-separated list of them.
+
+This module is below both the ledger (which opens a node's ledger) and gosh (which reaches a node's
+repositories), so neither imports the other for it.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from goshfile.errors import InputError
+from goshfile.paths import node_home
+
+ENV_NETWORK = "GOSH_NETWORK"
+GIT_PREFIX = "/git"
+LEDGER_SUFFIXES = (".db", ".sqlite", ".sqlite3")  # a local endpoint may name the ledger file itself
+
+
+class RepoName(Protocol):
+    """What names a repository on a node (a parsed gosh:// URL has these)."""
+
+    @property
+    def system(self) -> str: ...
+
+    @property
+    def dao(self) -> str: ...
+
+    @property
+    def repo(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class LocalNode:
+    """A node on this machine: its folder holds ``repos/`` (and the ledger)."""
+
+    path: Path
+    origin: str = field(default="", compare=False)
+
+    @property
+    def repos(self) -> Path:
+        """The root of the node's git repositories (beside the ledger file when a path names that file)."""
+        folder = self.path.parent if self.path.suffix in LEDGER_SUFFIXES or self.path.is_file() else self.path
+        return folder / "repos"
+
+    def __str__(self) -> str:
+        return f"local node {self.path}"
+
+
+@dataclass(frozen=True)
+class HttpNode:
+    """A node reached over HTTP; git repositories are served under ``<base>/git/``."""
+
+    base: str
+    origin: str = field(default="", compare=False)
+
+    def git_url(self, name: RepoName) -> str:
+        """The smart-HTTP URL of the repository ``name`` on this node."""
+        return f"{self.base}{GIT_PREFIX}/{name.system.lower()}/{name.dao}/{name.repo}.git"
+
+    def __str__(self) -> str:
+        return f"node {self.base}"
+
+
+Node = LocalNode | HttpNode
+
+
+def parse_endpoint(text: str, *, origin: str = "") -> Node:
+    """One endpoint: ``http(s)://host:port[/prefix]``, ``file:///path`` or a path (absolute, ./, ../ or ~)."""
+    value = text.strip()
+    where = f" (from {origin})" if origin else ""
+    if not value:
+        raise InputError(f"empty node endpoint{where}")
+    if "://" in value:
+        parts = urllib.parse.urlsplit(value)
+        scheme = parts.scheme.lower()
+        if scheme in ("http", "https"):
+            if not parts.hostname or parts.query or parts.fragment:
+                raise InputError(f"invalid node URL {value!r}{where}: expected {scheme}://host[:port][/prefix]")
+            try:
+                parts.port  # noqa: B018 - validates the port
+            except ValueError as exc:
+                raise InputError(f"invalid node URL {value!r}{where}: {exc}") from exc
+            return HttpNode(value.rstrip("/"), origin)
+        if scheme == "file":
+            if parts.netloc not in ("", "localhost") or not parts.path:
+                raise InputError(f"invalid file URL {value!r}{where}: expected file:///absolute/path")
+            return LocalNode(Path(urllib.parse.unquote(parts.path)), origin)
+        raise InputError(f"unsupported node endpoint {value!r}{where}: use http(s)://, file:// or a path")
+    if value.startswith(("/", "./", "../", "~")) or value in (".", ".."):
+        return LocalNode(Path(value).expanduser().absolute(), origin)
+    raise InputError(
+        f"node endpoint {value!r}{where} is neither an http(s):// URL, a file:// URL nor a path "
+        f"(write ./{value} for a folder here, or http://{value} for a node URL)"
+    )
+
+
+def parse_endpoints(text: str, *, origin: str = "") -> list[Node]:
+    """A comma-separated endpoint list (at least one)."""
+    items = [item for item in (part.strip() for part in text.split(",")) if item]
+    if not items:
+        raise InputError(f"no node endpoint given{f' (from {origin})' if origin else ''}")
+    return [parse_endpoint(item, origin=origin) for item in items]
+
+
+def default_node() -> LocalNode:
+    """The local node at :func:`goshfile.paths.node_home`."""
+    return LocalNode(node_home(), "the default local node")
