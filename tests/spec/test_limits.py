@@ -193,3 +193,9 @@ def test_lint_checks_the_base_image_reference_as_the_build_does() -> None:
     with pytest.raises(SpecError) as info:  # the build substitutes first, then checks
         load_text('apiVersion: 1\nargs: {V: "a b"}\nimage: "bash:${V}"\n', "f.yaml", {})
     assert [str(p) for p in info.value.problems] == ["f.yaml:3:8: image: image reference 'bash:a b': invalid tag 'a b'"]
+
+
+def test_a_64_hex_base_image_is_refused_without_being_shown() -> None:
+    [found] = problems("apiVersion: 1\nimage: " + "ab" * 32 + "\n")
+    assert found.startswith("f.yaml:2:8: image: an image reference cannot be 64 hex characters (value not shown)")
+    assert "ab" * 32 not in found
