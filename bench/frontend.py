@@ -62,7 +62,12 @@ SEED = REPO / "examples" / "seed" / "goshfile.yaml"
 FRONTEND_IMAGE = "teamgosh/goshfile:latest"
 OURS_TAG = "goshfile-bench:ours"
 THEIRS_TAG = "goshfile-bench:dockerfile"
-TARGETS = {"cold": 1.3, "warm": 1.5}  # ours/dockerfile, medians
+TARGETS = {"cold": 1.3, "warm": 1.6}  # ours/dockerfile, medians
+OWN_COST_TARGET = 0.10  # seconds: goshfile warm minus the no-op frontend warm
+NOOP_TAG = "goshfile-bench:noop-frontend"  # a static binary that exits at once
+PYTHON_TAG = "goshfile-bench:python-frontend"  # the frontend image's Python, importing nothing
+BUSYBOX = Path("/bin/busybox")  # Debian's busybox-static (scripts/install-system.sh)
+FRONTEND_LABELS = 'LABEL moby.buildkit.frontend.network.none="true"\n'  # as the goshfile frontend image says
 IMAGE_PYTHON = "/usr/local/bin/goshfile-python"  # the interpreter in the frontend image
 FRONTEND_IMPORTS = "import goshfile.frontend.main, goshfile.frontend.build, grpc"  # what the frontend starts with
 LATE_MODULES = ("goshfile.frontend.convert", "goshfile.spec.loader")  # imported later in a build, if not at start
@@ -146,7 +151,7 @@ def dockerfile_for(goshfile: Path, network_none: bool) -> str:
 
 @dataclass
 class Builds:
-    """The two builds being compared, and the image ids they produced (for clean-up)."""
+    """The builds being compared, and the image ids they produced (for clean-up)."""
 
     goshfile: Path
     dockerfile: Path
@@ -168,6 +173,68 @@ class Builds:
     def theirs(self) -> float:
         """Build the Dockerfile through the builtin frontend; seconds."""
         return self._build(self.dockerfile, THEIRS_TAG)
+
+    def floor(self, image: str) -> float:
+        """Build the goshfile with a floor frontend named in its ``# syntax`` line, as ours is; seconds.
+
+        The floor frontend exits without a result, so the build fails; anything else than that failure is
+        an error. The file is a copy of the goshfile with only its first line changed, in a temporary folder,
+        and the context is the goshfile's, so BuildKit does the same work as for ours up to the frontend.
+        """
+        floor_file = self.dockerfile.parent / f"floor-{re.sub(r'[^A-Za-z0-9]+', '-', image)}.yaml"
+        if not floor_file.exists():
+            lines = self.goshfile.read_text().splitlines(keepends=True)
+            if not lines or not lines[0].startswith("# syntax="):
+                raise BenchError(f"{self.goshfile}: the first line is not a # syntax line")
+            floor_file.write_text(f"# syntax={image}\n" + "".join(lines[1:]))
+        args = ["buildx", "build", "--progress=quiet", "-f", str(floor_file), str(self.goshfile.parent)]
+        start = time.perf_counter()
+        proc = subprocess.run(["docker", *args], capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
+        seconds = time.perf_counter() - start
+        if proc.returncode == 0 or not FLOOR_FAILURE.search(proc.stderr):
+            raise BenchError(f"the floor frontend {image} did not fail as expected:\n{proc.stderr.strip()[-800:]}")
+        return seconds
+
+
+# How buildx reports a frontend that exited without returning a result (BuildKit's gateway forwarder).
+FLOOR_FAILURE = re.compile(r"no result for incomplete build")
+
+
+def frontend_entrypoint(image: str) -> list[str]:
+    """The Entrypoint of a frontend image."""
+    out = docker("image", "inspect", "--format", "{{json .Config.Entrypoint}}", image).stdout
+    value = json.loads(out)
+    if not isinstance(value, list) or not value:
+        raise BenchError(f"{image} has no entrypoint")
+    return [str(v) for v in value]
+
+
+def build_floor_images(frontend: str, work: Path) -> None:
+    """Build the two floor frontends (with the builtin frontend, nothing pulled).
+
+    - NOOP_TAG: ``FROM scratch`` with Debian's static busybox, entrypoint ``busybox true``: the
+      cheapest external frontend there is (the engine starts a container that exits at once);
+    - PYTHON_TAG: ``FROM`` the goshfile frontend image with its entrypoint's interpreter and options
+      but ``-c pass`` in place of ``-m goshfile.frontend``: a Python frontend that imports nothing.
+    """
+    if not BUSYBOX.is_file():
+        raise BenchError(f"{BUSYBOX} is missing: install Debian's busybox-static (scripts/install-system.sh)")
+    noop = work / "noop"
+    noop.mkdir()
+    (noop / "busybox").write_bytes(BUSYBOX.read_bytes())
+    (noop / "busybox").chmod(0o755)
+    (noop / "Dockerfile").write_text(
+        f'FROM scratch\nCOPY busybox /busybox\n{FRONTEND_LABELS}ENTRYPOINT ["/busybox", "true"]\n'
+    )
+    docker("buildx", "build", "--progress=quiet", "-t", NOOP_TAG, str(noop))
+    entry = frontend_entrypoint(frontend)
+    if "-m" not in entry:
+        raise BenchError(f"{frontend}: entrypoint {entry} does not run a module with -m")
+    python_entry = [*entry[: entry.index("-m")], "-c", "pass"]
+    py = work / "python"
+    py.mkdir()
+    (py / "Dockerfile").write_text(f"FROM {frontend}\n{FRONTEND_LABELS}ENTRYPOINT {json.dumps(python_entry)}\n")
+    docker("buildx", "build", "--progress=quiet", "-t", PYTHON_TAG, str(py))
 
 
 def prune_cache() -> None:
@@ -219,35 +286,65 @@ def environment() -> dict[str, Any]:
     }
 
 
+FLOORS = {"noop": NOOP_TAG, "python": PYTHON_TAG}
+
+
 def compare(builds: Builds, runs: int) -> dict[str, Any]:
-    """The interleaved cold/warm comparison."""
-    samples: dict[str, list[float]] = {
-        k: [] for k in ("cold/goshfile", "cold/dockerfile", "warm/goshfile", "warm/dockerfile")
-    }
-    builds.ours()  # untimed warm-up: first-use costs (page cache, image store) out of run 1
-    builds.theirs()
+    """The interleaved cold/warm comparison, with both floor frontends."""
+    kinds = ("goshfile", "dockerfile", *FLOORS)
+    samples: dict[str, list[float]] = {f"{m}/{k}": [] for m in ("cold", "warm") for k in kinds}
+    loads: dict[str, list[float]] = {k: [] for k in samples}
+
+    def build(kind: str) -> float:
+        if kind == "goshfile":
+            return builds.ours()
+        if kind == "dockerfile":
+            return builds.theirs()
+        return builds.floor(FLOORS[kind])
+
+    for kind in kinds:  # untimed warm-up: first-use costs (page cache, image store) out of run 1
+        build(kind)
     for i in range(runs):
-        prune_cache()
-        samples["cold/goshfile"].append(builds.ours())
-        prune_cache()
-        samples["cold/dockerfile"].append(builds.theirs())
-        builds.ours()  # untimed: put back the cache the last prune removed
+        for kind in kinds:
+            prune_cache()
+            samples[f"cold/{kind}"].append(build(kind))
+            loads[f"cold/{kind}"].append(os.getloadavg()[0])
+        builds.ours()  # untimed: put back the cache the last prunes removed
         builds.theirs()
-        samples["warm/goshfile"].append(builds.ours())
-        samples["warm/dockerfile"].append(builds.theirs())
+        for kind in kinds:
+            samples[f"warm/{kind}"].append(build(kind))
+            loads[f"warm/{kind}"].append(os.getloadavg()[0])
         print(f"run {i + 1}/{runs}: " + ", ".join(f"{k} {v[-1]:.3f}s" for k, v in samples.items()), file=sys.stderr)
     modes = {k: Summary(v) for k, v in samples.items()}
-    ratios = {m: modes[f"{m}/goshfile"].median / modes[f"{m}/dockerfile"].median for m in TARGETS}
+    med = {k: v.median for k, v in modes.items()}
+    ratios = {m: med[f"{m}/goshfile"] / med[f"{m}/dockerfile"] for m in TARGETS}
+    floor_ratios = {
+        m: {f"goshfile/{f}": round(med[f"{m}/goshfile"] / med[f"{m}/{f}"], 3) for f in FLOORS}
+        | {f"{f}/dockerfile": round(med[f"{m}/{f}"] / med[f"{m}/dockerfile"], 3) for f in FLOORS}
+        for m in TARGETS
+    }
+    # goshfile's own cost: what it adds over the cheapest external frontend. Warm: goshfile - noop.
+    # Cold: the floors run no step, so: (goshfile - dockerfile, both cold) - (noop - dockerfile, both warm).
+    floor_extra = med["warm/noop"] - med["warm/dockerfile"]
+    own = {
+        "warm": med["warm/goshfile"] - med["warm/noop"],
+        "cold": med["cold/goshfile"] - med["cold/dockerfile"] - floor_extra,
+    }
     return {
         "benchmark": "frontend",
         "runs": runs,
         "goshfile": str(builds.goshfile),
         "frontend": builds.frontend or "(# syntax line)",
+        "floors": FLOORS,
         "dockerfile": builds.dockerfile.read_text(),
-        "modes": {k: v.as_dict() for k, v in modes.items()},
+        "modes": {
+            k: {**v.as_dict(), "loadavg_median": round(statistics.median(loads[k]), 2)} for k, v in modes.items()
+        },
         "ratios": {k: round(v, 3) for k, v in ratios.items()},
-        "targets": TARGETS,
-        "met": {m: ratios[m] <= TARGETS[m] for m in TARGETS},
+        "floor_ratios": floor_ratios,
+        "own_cost_s": {k: round(v, 4) for k, v in own.items()},
+        "targets": {**TARGETS, "own_cost_warm_s": OWN_COST_TARGET},
+        "met": {m: ratios[m] <= TARGETS[m] for m in TARGETS} | {"own_cost_warm": own["warm"] <= OWN_COST_TARGET},
     }
 
 
@@ -258,16 +355,32 @@ def print_compare(result: dict[str, Any]) -> None:
     print(f"  load average (1 min): {env['loadavg_start']} at start, {env['loadavg_end']} at end")
     print(f"  goshfile:   {result['goshfile']} (frontend: {result['frontend']})")
     print("  dockerfile: " + result["dockerfile"].strip().replace("\n", " | "))
+    print(
+        f"  floors:     noop = {result['floors']['noop']} (static busybox true), "
+        f"python = {result['floors']['python']} (-c pass)"
+    )
     print()
-    print(f"  {'mode':<5} {'frontend':<11} {'median':>7} {'min':>7} {'max':>7}   samples (s)")
+    print(f"  {'mode':<5} {'frontend':<11} {'median':>7} {'min':>7} {'max':>7}  {'load':>5}   samples (s)")
     for key, s in result["modes"].items():
         mode, frontend = key.split("/")
         samples = " ".join(f"{x:.3f}" for x in s["samples"])
-        print(f"  {mode:<5} {frontend:<11} {s['median']:7.3f} {s['min']:7.3f} {s['max']:7.3f}   {samples}")
+        print(
+            f"  {mode:<5} {frontend:<11} {s['median']:7.3f} {s['min']:7.3f} {s['max']:7.3f}  "
+            f"{s['loadavg_median']:5.2f}   {samples}"
+        )
     print()
     for mode, ratio in result["ratios"].items():
         verdict = "met" if result["met"][mode] else "NOT met"
-        print(f"  {mode}: goshfile/dockerfile = {ratio:.2f}x (target <= {result['targets'][mode]}x: {verdict})")
+        floors = ", ".join(f"{k} {v:.2f}x" for k, v in result["floor_ratios"][mode].items())
+        print(
+            f"  {mode}: goshfile/dockerfile = {ratio:.2f}x (target <= {result['targets'][mode]}x: {verdict}); {floors}"
+        )
+    for mode, seconds in result["own_cost_s"].items():
+        note = ""
+        if mode == "warm":
+            verdict = "met" if result["met"]["own_cost_warm"] else "NOT met"
+            note = f" (target <= {OWN_COST_TARGET:.2f} s: {verdict})"
+        print(f"  goshfile's own cost, {mode}: {seconds:.3f} s{note}")
 
 
 def parse_importtime(stderr: str) -> list[tuple[int, int, int, str]]:
@@ -490,6 +603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.breakdown:
                 result = breakdown(builds, args.runs, args.frontend or FRONTEND_IMAGE)
             else:
+                build_floor_images(args.frontend or FRONTEND_IMAGE, Path(tmp))
                 result = compare(builds, args.runs)
         except (BenchError, subprocess.TimeoutExpired) as exc:
             print(f"bench: {exc}", file=sys.stderr)

@@ -2,7 +2,8 @@
 # Install the system packages goshfile needs, from Debian's own archives only:
 #   Docker Engine (23+) with the buildx plugin, Debian's docker-registry,
 #   debootstrap, busybox-static and bash-static, and for the signature tests
-#   cosign, oras, skopeo and htpasswd (apache2-utils).
+#   cosign, oras, skopeo and htpasswd (apache2-utils), and Debian's chromium for
+#   the dashboard's browser test (Playwright drives it; it downloads no browser).
 # Bookworm's docker.io (20.10) has no buildx and bookworm has no cosign or oras,
 # so trixie is added as a second source at a low pin (100) and only those
 # packages are taken from it.
@@ -24,6 +25,7 @@ command -v cosign >/dev/null 2>&1 || need+=(cosign)
 command -v oras >/dev/null 2>&1 || need+=(oras)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
   log "system packages present"

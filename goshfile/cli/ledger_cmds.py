@@ -10,9 +10,7 @@ import click
 
 from goshfile.cli.options import key_file_option, network_option
 from goshfile.cli.render import error_json
-from goshfile.cosign.sign import sign_registry_image
 from goshfile.errors import GoshfileError, InputError, VerificationError
-from goshfile.images.registry import RegistryClient
 from goshfile.keys import KeyPair, default_key_file, find_public, find_signer, write_key_file
 from goshfile.ledger import normalize_payer, open_ledger
 from goshfile.ledger.protocol import refuse_secret_payer
@@ -87,6 +85,10 @@ def sign(
     ledger = open_ledger(network)
     try:
         if is_image:
+            # here: only the image form talks to a registry (httpx); check, addr and sign stay light
+            from goshfile.cosign.sign import sign_registry_image
+            from goshfile.images.registry import RegistryClient
+
             signed = sign_registry_image(content, signer, ledger, RegistryClient())
             click.echo(f"goshfile: signed {signed.image}@{signed.digest}: {signed.signature.tag}", err=True)
             proof = signed.proof

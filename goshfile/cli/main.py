@@ -9,13 +9,14 @@ README "CLI contract"); the traceback, with its chained causes, only with ``--ve
 from __future__ import annotations
 
 import sys
-import traceback
 from enum import IntEnum
 
 import click
 
 from goshfile import __version__
-from goshfile.cli import build_cmd, image_cmds, keys_cmds, ledger_cmds, node_cmds, redact, spec_cmds, verify_cmds
+from goshfile.cli import redact
+from goshfile.cli.commands import COMMANDS
+from goshfile.cli.lazy import LazyGroup
 from goshfile.errors import EngineError, GoshfileError, InputError, SpecError, VerificationError
 
 
@@ -38,7 +39,7 @@ def exit_code(exc: GoshfileError) -> ExitCode:
     return ExitCode.FAILED  # VerificationError and any other cause
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="goshfile")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks (with their causes) on errors.")
 @click.pass_context
@@ -78,13 +79,10 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = {"verbose": verbose}
 
 
-spec_cmds.register(cli)
-build_cmd.register(cli)
-ledger_cmds.register(cli)
-keys_cmds.register(cli)
-node_cmds.register(cli)
-image_cmds.register(cli)
-verify_cmds.register(cli)
+def _print_traceback() -> None:
+    import traceback  # only under --verbose: every command starts faster without it
+
+    traceback.print_exc()
 
 
 def _error(message: str) -> None:
@@ -121,7 +119,7 @@ def _main(args: list[str]) -> int:
         return ExitCode.USAGE
     except SpecError as exc:
         if verbose():
-            traceback.print_exc()
+            _print_traceback()
         for problem in exc.problems:  # file:line:col: path: message, as compilers print them
             click.echo(str(problem), err=True)
         count = len(exc.problems)
@@ -129,7 +127,7 @@ def _main(args: list[str]) -> int:
         return ExitCode.USAGE
     except GoshfileError as exc:
         if verbose():
-            traceback.print_exc()
+            _print_traceback()
         _error(str(exc))
         return exit_code(exc)
     except KeyboardInterrupt:

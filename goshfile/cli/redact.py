@@ -20,7 +20,6 @@ from typing import TextIO
 
 import click
 
-from goshfile.keys.sources import secret_of_known_key
 from goshfile.secrets import hex_tokens, redact
 
 
@@ -81,6 +80,8 @@ def hiding(typed: set[str]) -> Iterator[None]:
     if not typed:
         yield
         return
+    from goshfile.keys.sources import secret_of_known_key  # only when 64 hex was typed: keeps start-up light
+
     secrets = {t for t in typed if len(t) == 64 and secret_of_known_key(t) is not None}
     out, err = sys.stdout, sys.stderr
     sys.stderr = _Hiding(err, typed)

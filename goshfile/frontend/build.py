@@ -18,6 +18,7 @@ from goshfile import dockerignore
 from goshfile.errors import EngineError, GoshfileError, InputError, SpecError
 from goshfile.frontend import probe, subrequests
 from goshfile.frontend.convert import BaseImage, Conversion, convert
+from goshfile.frontend.fit import fit
 from goshfile.frontend.gateway import UNKNOWN, Detail, Gateway, SolveError
 from goshfile.frontend.options import MAIN_CONTEXT, BuildOptions, parse_options, worker_platform
 from goshfile.frontend.sourcemap import SourceMap, error_source_detail, problem_span
@@ -43,6 +44,7 @@ class Frontend:
         self.definition_vertex = ""
         self.data = b""  # the goshfile's bytes, once read
         self.source_map: SourceMap | None = None
+        self.worker_platform: Platform | None = None  # the engine's own platform, where the secrets probe runs
 
     def read_definition(self) -> str:
         """Fetch the goshfile's text from the client's ``dockerfile`` local."""
@@ -162,14 +164,17 @@ class Frontend:
         loaded = self.read_goshfile()
         base = self.resolve_base(loaded)
         result = convert(loaded, base, self.options, self.context, self.platform, created, self.source_map)
+        definition = fit(marshal(result.state.output), loaded.document, len(loaded.spec.steps))
         self.check_needs(result)
-        ref = self.gateway.solve(marshal(result.state.output))
+        ref = self.gateway.solve(definition)
         return ref, {CONFIG_KEY: result.config.render(created)}
 
     def check_needs(self, result: Conversion) -> None:
         """Fail before any step runs when a required secret or ssh agent was not given."""
         needs = {(n.kind, n.id): n.step for n in result.needs}
         state = probe.probe_state(list(needs), self.platform)
+        if state is None and self.worker_platform is not None:  # a target platform the probe has no program for
+            state = probe.probe_state(list(needs), self.worker_platform)
         if state is None:
             return
         try:
@@ -183,11 +188,15 @@ class Frontend:
             raise MissingSecret(message, need.location.spans if need.location else ()) from None
 
 
+SUBREQUEST_TYPE_URL = "github.com/moby/buildkit/errdefs.Subrequest+json"  # BuildKit's UnsupportedSubrequestError
+
+
 class UnsupportedRequest(InputError):
     """A subrequest this frontend does not answer (buildx then falls back or says so)."""
 
     def __init__(self, request: str) -> None:
         super().__init__(f"unsupported request {request}")
+        self.request = request
 
 
 class MissingSecret(InputError):
@@ -210,6 +219,8 @@ def _created(options: BuildOptions) -> datetime:
 
 def _error_details(frontend: Frontend | None, exc: GoshfileError) -> tuple[Detail, ...]:
     """Source details that make buildx print the goshfile's lines under the error."""
+    if isinstance(exc, UnsupportedRequest):
+        return ((SUBREQUEST_TYPE_URL, json.dumps({"name": exc.request}).encode()),)
     if frontend is None or not frontend.data:
         return ()
     file = SourceFile(frontend.options.filename, frontend.data, "goshfile")
@@ -227,6 +238,7 @@ def run(gateway: Gateway, opts: Mapping[str, str], env: Mapping[str, str], log: 
         options = parse_options(opts)
         platform = options.platform or worker_platform(env.get("BUILDKIT_WORKERS")) or Platform("linux", "amd64")
         frontend = Frontend(gateway, options, env.get("BUILDKIT_SESSION_ID", ""), platform)
+        frontend.worker_platform = worker_platform(env.get("BUILDKIT_WORKERS"))
         if options.request is not None:
             gateway.return_result(None, frontend.subrequest(options.request))
             return 0

@@ -14,6 +14,10 @@ GRPC_OPTIONS = [
 
 def main() -> int:
     """Run one build as a BuildKit gateway frontend; the exit status tells BuildKit whether we returned."""
+    from goshfile.frontend import startup
+
+    startup.before_imports()
+
     from goshfile.frontend.stdio import StdioRelay
 
     relay = StdioRelay.take_stdio()  # first: nothing may write to the real stdout
@@ -23,6 +27,8 @@ def main() -> int:
     from goshfile.frontend.build import run
     from goshfile.frontend.gateway import GrpcGateway
     from goshfile.frontend.options import opts_from_environ
+
+    startup.after_imports()
 
     with grpc.insecure_channel(relay.address, options=GRPC_OPTIONS) as channel:
         return run(GrpcGateway(channel), opts_from_environ(os.environ), os.environ, sys.stderr)

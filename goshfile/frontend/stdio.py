@@ -10,7 +10,6 @@ socket and the saved stdio descriptors.
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 import threading
 
@@ -23,7 +22,7 @@ class StdioRelay:
     def __init__(self, in_fd: int, out_fd: int) -> None:
         self._in = in_fd
         self._out = out_fd
-        self.name = f"goshfile-frontend-{os.getpid()}-{secrets.token_hex(6)}"
+        self.name = f"goshfile-frontend-{os.getpid()}-{os.urandom(6).hex()}"  # not `secrets`: its import costs
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._listener.bind("\0" + self.name)
         self._listener.listen(1)

@@ -13,10 +13,16 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from goshfile.errors import Problem, SpecError
+from goshfile.errors import GoshfileError, Problem, SpecError
+from goshfile.frontend.convert import BaseImage, convert
+from goshfile.frontend.fit import MAX_DEFINITION, too_large
+from goshfile.frontend.options import BuildOptions
 from goshfile.frontend.sourcemap import SourceMap, location_json, problem_span, source_info_json
+from goshfile.images import reference
+from goshfile.llb import Platform, State, marshal
 from goshfile.llb.vertex import SourceFile
 from goshfile.spec.document import decode
 from goshfile.spec.loader import Loaded, load_document
@@ -250,13 +256,21 @@ _RULES = [
 
 
 def lint(text: str, filename: str, data: bytes, build_args: dict[str, str] | None) -> dict[str, bytes]:
-    """Every check of ``goshfile lint``, as BuildKit lint warnings with the goshfile's lines."""
+    """Every check of ``goshfile lint``, as BuildKit lint warnings with the goshfile's lines.
+
+    A problem (what makes ``goshfile lint`` exit 1) sets ``result.statuscode`` to 1, so
+    ``--check`` fails; advice (what ``goshfile lint`` prints as a warning and exits 0 on) is
+    reported without failing.
+    """
     file = SourceFile(filename, data, LANGUAGE)
     warnings: list[dict[str, Any]] = []
+    failing = 0
 
-    def add(rule: str, description: str, detail: str, line: int, column: int) -> None:
+    def add(rule: str, description: str, detail: str, line: int, column: int, *, fails: bool = True) -> None:
+        nonlocal failing
         location = location_json([problem_span(Problem(filename, line, column, "", ""))])
         warnings.append({"ruleName": rule, "description": description, "detail": detail, "location": location})
+        failing += fails
 
     build_error: dict[str, Any] | None = None
     try:
@@ -272,13 +286,43 @@ def lint(text: str, filename: str, data: bytes, build_args: dict[str, str] | Non
             else:
                 add(rule, description, detail, p.line, p.column)
     else:
+        line, column = document.positions.of_key(("args",)) if "args" in document.data else (1, 1)
         for message in loaded.warnings:
-            add("UndeclaredBuildArg", "A build arg was given that the goshfile does not declare.", message, 1, 0)
+            description = "A build arg was given that the goshfile does not declare."
+            add("UndeclaredBuildArg", description, message, line, column, fails=False)
+        size = definition_size(loaded, build_args or {})
+        # conservative by a tenth: the base image's environment, unknown here, is in every run step
+        if size is not None and size > MAX_DEFINITION * 9 // 10:
+            line, column = document.positions.of_key(("steps",))
+            detail = too_large(size, len(loaded.spec.steps))
+            add("DefinitionTooLarge", "The build definition is larger than BuildKit accepts.", detail, line, column)
+        if build_args is None:
+            for name, default in loaded.spec.args.items():
+                if default is None:
+                    line, column = document.positions.of_key(("args", name))
+                    detail = f"build arg {name} has no default: a build needs --build-arg {name}=..."
+                    add("RequiredBuildArg", "A build arg without a default.", detail, line, column, fails=False)
     payload: dict[str, Any] = {"warnings": warnings, "sources": [source_info_json(file)]}
     if build_error is not None:
         payload["buildError"] = build_error
-    status = 1 if warnings or build_error else 0
+    status = 1 if failing or build_error else 0
     return _result(payload, lint_text(payload, data), **{"result.statuscode": str(status).encode()})
+
+
+def definition_size(loaded: Loaded, build_args: dict[str, str]) -> int | None:
+    """The bytes of the goshfile's LLB without its source map (the base image's config unknown), or None."""
+    image = loaded.spec.image
+    platform = Platform("linux", "amd64")
+    try:
+        base = BaseImage.scratch(platform) if image == "scratch" else BaseImage(str(reference.parse(image)), {})
+        options = BuildOptions(filename=loaded.document.filename, build_args=build_args)
+        conversion = convert(loaded, base, options, lambda name: State.local(name), platform, _EPOCH)
+    except GoshfileError:
+        return None  # what the build would refuse for another reason is reported by the build
+    return marshal(conversion.state.output).ByteSize()
+
+
+_EPOCH = datetime.fromtimestamp(0, UTC)
 
 
 def lint_text(payload: dict[str, Any], data: bytes) -> str:

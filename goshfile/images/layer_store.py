@@ -228,26 +228,49 @@ class DockerLayers:
 
 
 def _read_storage(dirs: list[bytes], size: int, progress: Progress | None) -> list[list[Change]]:
-    workers = max(2, min(4, os.cpu_count() or 1))
-    with ThreadPoolExecutor(workers, thread_name_prefix="image-hash") as pool:
-        hasher = _Hasher(pool)
+    """Read overlay2 layer directories, using every core the layers allow.
+
+    Each layer is walked by its own thread (small files are hashed by the walking thread), and the
+    large files of every layer go to a shared pool of hashing threads as soon as they are met.
+    Hashing and the walks' system calls release the interpreter lock, so a layer of large files is
+    hashed on one core while another layer's many small files are walked on the other, instead of
+    after it.
+    """
+    cores = os.cpu_count() or 1
+    hash_workers = max(2, min(4, cores))
+    walkers = max(1, min(len(dirs), cores, 4))
+    with (
+        ThreadPoolExecutor(hash_workers, thread_name_prefix="image-hash") as pool,
+        ThreadPoolExecutor(walkers, thread_name_prefix="layer-walk") as walk_pool,
+    ):
+        hashers = [_Hasher(pool) for _ in dirs]
+        walks = [walk_pool.submit(read_layer_dir, d, h) for d, h in zip(dirs, hashers, strict=True)]
         try:
-            layers = [read_layer_dir(d, hasher) for d in dirs]
-            done = hasher.inline_bytes
-            if progress is not None:
+            layers = [walk.result() for walk in walks]
+            jobs = [job for h in hashers for job in h.jobs]
+            done = sum(h.inline_bytes for h in hashers)
+            if progress is None:
+                for job in jobs:
+                    job.result()
+            else:
                 progress(min(done, size), size)
-            for job in as_completed(hasher.jobs):
-                done += job.result()
-                if progress is not None:
+                for job in as_completed(jobs):
+                    done += job.result()
                     progress(min(done, size), size)
         except FileNotFoundError as exc:
-            for job in hasher.jobs:
-                job.cancel()
+            _cancel(walks, hashers)
             raise EngineError(f"a layer changed while it was read (image removed?): {exc}") from None
         except BaseException:
-            for job in hasher.jobs:
-                job.cancel()
+            _cancel(walks, hashers)
             raise
     if progress is not None:
         progress(size, size)
     return layers
+
+
+def _cancel(walks: list[Future[list[Change]]], hashers: list[_Hasher]) -> None:
+    for walk in walks:
+        walk.cancel()
+    for hasher in hashers:
+        for job in hasher.jobs:
+            job.cancel()

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from goshfile.errors import EngineError, InputError
 from goshfile.images import reference
+from goshfile.images.engine_api import EngineApi
 
 
 @dataclass(frozen=True)
@@ -65,21 +66,46 @@ def _local_image(attrs: dict[str, Any]) -> LocalImage:
 
 
 class DockerImageStore:
-    """:class:`ImageStore` backed by the Docker engine (``DOCKER_HOST`` or the default socket)."""
+    """:class:`ImageStore` backed by the Docker engine (``DOCKER_HOST`` or the default socket).
+
+    Reading images (``get``, ``all``) on a unix-socket engine goes through
+    :class:`goshfile.images.engine_api.EngineApi`; the Docker SDK is imported only
+    for the rest (save, load, tag, push, remove) or another kind of ``DOCKER_HOST``.
+    """
 
     def __init__(self) -> None:
+        self._api = EngineApi.from_env()
+        self._sdk: Any = None
+        if self._api is None:
+            self._connect()
+        else:
+            self._api.ping()
+
+    def _connect(self) -> Any:
         try:
             import docker
             import docker.errors
 
-            self._client = docker.from_env()
-            self._client.ping()
+            client = docker.from_env()
+            client.ping()
         except Exception as exc:  # the SDK raises several types for an absent engine
             raise EngineError(f"cannot reach the Docker engine: {exc}") from None
         self._not_found = docker.errors.ImageNotFound
         self._api_error = docker.errors.APIError
+        self._sdk = client
+        return client
+
+    @property
+    def _client(self) -> Any:
+        return self._sdk if self._sdk is not None else self._connect()
 
     def get(self, ref: str) -> LocalImage | None:
+        if self._api is not None:
+            try:
+                attrs = self._api.inspect_image(ref)
+            except ValueError:
+                raise InputError(f"{ref!r} is not a valid image reference") from None
+            return None if attrs is None else _local_image(attrs)
         try:
             return _local_image(self._client.images.get(ref).attrs)
         except self._not_found:
@@ -90,6 +116,9 @@ class DockerImageStore:
             raise EngineError(f"docker: {exc}") from None
 
     def all(self) -> list[LocalImage]:
+        if self._api is not None:
+            found = (self._api.inspect_image(image_id) for image_id in self._api.image_ids())
+            return [_local_image(attrs) for attrs in found if attrs is not None]  # None: removed meanwhile
         try:
             return [_local_image(image.attrs) for image in self._client.images.list()]
         except self._api_error as exc:

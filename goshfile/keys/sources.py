@@ -24,7 +24,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +107,8 @@ def write_key_file(path: Path, pair: KeyPair, *, overwrite: bool = False) -> Non
     if path.exists() and not overwrite:
         raise InputError(f"{path} already exists; not overwriting a key file (use --force to replace it)")
     data = json.dumps({"public": pair.public_hex, "secret": pair.reveal_secret()}, indent=2) + "\n"
+    import tempfile  # here: only writing a key file needs it, and reading keys is on every command's path
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, temp = tempfile.mkstemp(prefix=".keys-", dir=path.parent)  # mkstemp creates it with mode 0600

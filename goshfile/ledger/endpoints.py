@@ -17,15 +17,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from goshfile.endpoints import ENV_NETWORK, LEDGER_SUFFIXES, HttpNode, LocalNode, Node, parse_endpoints
 from goshfile.errors import EngineError, InputError
-from goshfile.ledger.client import HttpLedger
 from goshfile.ledger.proof import Proof
 from goshfile.ledger.protocol import Ledger, Signer
 from goshfile.ledger.sqlite import SqliteLedger
 from goshfile.paths import node_home
+
+if TYPE_CHECKING:
+    from goshfile.ledger.client import HttpLedger
 
 LEDGER_FILE = "ledger.db"
 FILE_SUFFIXES = LEDGER_SUFFIXES
@@ -47,6 +49,8 @@ def ledger_file(path: Path) -> Path:
 def open_node(node: Node) -> SqliteLedger | HttpLedger:
     """The ledger of one parsed endpoint (nothing is opened or contacted yet)."""
     if isinstance(node, HttpNode):
+        from goshfile.ledger.client import HttpLedger  # here: local ledgers need no HTTP client (http.client, ssl)
+
         return HttpLedger(node.base)
     return SqliteLedger(ledger_file(node.path))
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from google.protobuf import json_format
-
 from goshfile.buildkit import ops_pb2 as pb
 from goshfile.llb.vertex import Output, Vertex
 
@@ -83,6 +81,8 @@ def serialize(definition: pb.Definition) -> bytes:
 
 def to_json(definition: pb.Definition) -> list[dict[str, Any]]:
     """One object per op (digest, type, op fields, metadata), like ``buildctl debug dump-llb``."""
+    from google.protobuf import json_format  # here, not at the top: a build never needs it, and it costs
+
     out: list[dict[str, Any]] = []
     for data in getattr(definition, "def"):
         op = pb.Op()

@@ -25,6 +25,7 @@ from goshfile.secrets import REFUSAL, looks_secret
 from goshfile.spec import limits
 from goshfile.spec.checks import check_values
 from goshfile.spec.document import Document, Path, decode, decode_bytes
+from goshfile.spec.gcpause import collector_paused
 from goshfile.spec.messages import describe
 from goshfile.spec.model import MOUNT_TAGS, Goshfile, GoshMount
 from goshfile.spec.sources import uses
@@ -161,7 +162,7 @@ def _check_semantics(doc: Document, data: dict[str, Any], problems: list[Problem
                 continue
             if ref == name:
                 problems.append(doc.problem(path, "a step cannot use its own result"))
-            elif ref in all_names[i + 1 :] and ref not in names:
+            elif ref not in names and ref in all_names[i + 1 :]:  # earlier names first: no copy of the rest
                 problems.append(doc.problem(path, f"step {ref!r} comes later; only earlier steps can be used"))
         if isinstance(name, str):
             names.setdefault(name, i)
@@ -246,7 +247,8 @@ def load_document(doc: Document, build_args: dict[str, str] | None = None, allow
 
 def load_text(text: str, filename: str, build_args: dict[str, str] | None = None, allow_refs: bool = False) -> Loaded:
     """Decode and validate goshfile ``text``; ``filename`` is used in messages."""
-    return load_document(decode(text, filename), build_args, allow_refs)
+    with collector_paused():  # see goshfile.spec.gcpause: linear cost for large files
+        return load_document(decode(text, filename), build_args, allow_refs)
 
 
 def load_bytes(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from goshfile import labels as names
 from goshfile.engine import BuildRequest, BuildxBuilder
+from goshfile.engine.buildx import Builder
 from goshfile.engine.pipeline import build_image
 from goshfile.engine.plan import plan_build
 from goshfile.errors import VerificationError
@@ -29,12 +30,14 @@ def rebuild_from_labels(
     store: ImageArchives,
     build_args: dict[str, str] | None = None,
     progress: Progress | None = None,
+    builder: Builder | None = None,
 ) -> str:
     """Rebuild ``image`` from its GOSH_ADDRESS at GOSH_COMMIT_HASH with no cache; return the rebuilt tag.
 
     The rebuild runs as ``goshfile build`` does (file times set to the epoch),
     with ``build_args`` when known (from the image's provenance); otherwise
     SOURCE_DATE_EPOCH is the commit's time, as it is by default when building from GOSH.
+    ``builder`` (default: buildx, quiet) lets a caller show the build's own progress.
     """
     url, commit = labels.get(names.GOSH_ADDRESS), labels.get(names.GOSH_COMMIT_HASH)
     if not url or not commit:
@@ -53,7 +56,7 @@ def rebuild_from_labels(
     if progress is not None:
         progress(f"rebuilding {image} from {url} at {commit} (no cache)")
     plan = plan_build(request, gosh_context=url, commit=commit)
-    build_image(plan.request, BuildxBuilder(), store, {}, progress=progress)
+    build_image(plan.request, builder or BuildxBuilder(), store, {}, progress=progress)
     return tag
 
 

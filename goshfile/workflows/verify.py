@@ -38,7 +38,6 @@ from goshfile.verify.registry_signature import registry_evidence
 from goshfile.verify.report import ErrorInfo, Evidence, Trust, VerifyReport, rfc3339
 from goshfile.verify.signature import ProofLedger, Subject, find_subject
 from goshfile.verify.trust import TrustedSigner, pinned_signers
-from goshfile.workflows.rebuild import verify_image_rebuild
 
 REQUIRABLE = ("ledger", "registry", "provenance")
 SIGNATURES = ("ledger", "content_hash", "registry")
@@ -272,6 +271,9 @@ def rebuild_check(store: ImageArchives) -> Rebuild:
         if not url or not commit:
             return Evidence("absent", "no GOSH_ADDRESS and GOSH_COMMIT_HASH labels: nothing to rebuild from")
         say(f"rebuilding {subject.image} from {url} at {commit} with no cache")
+        # here: only --rebuild needs the build machinery (the spec, buildx); plain verify starts without it
+        from goshfile.workflows.rebuild import verify_image_rebuild
+
         done = verify_image_rebuild(
             subject.image, subject.labels, store, build_args, subject.image_id or None, progress=say
         )

@@ -154,7 +154,11 @@ def test_describe_lists_the_subrequests(folder: Path) -> None:
 
 
 def test_lint_of_a_valid_goshfile_runs_no_step(folder: Path) -> None:
-    assert answer(folder, "lint").strip() == "Check complete, no warnings found."
+    assert (
+        answer(folder, "lint", "goshfile.yaml", "--build-arg", "NAME=x").strip() == "Check complete, no warnings found."
+    )
+    advice = answer(folder, "lint")  # without build args: NAME has no default, which a build needs
+    assert "WARNING: RequiredBuildArg\ngoshfile.yaml:6: build arg NAME has no default" in advice
 
 
 def test_lint_shows_every_problem_with_the_goshfiles_lines(tmp_path: Path, images: Images) -> None:

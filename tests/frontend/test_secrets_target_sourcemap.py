@@ -118,6 +118,15 @@ def test_another_probe_failure_is_handed_back_unchanged(gateway: FakeGateway) ->
     assert gateway.errors == [(14, "worker gone")] and gateway.error_details == [(("x/y", b"z"),)]
 
 
+def test_for_a_platform_without_a_probe_program_the_probe_runs_on_the_workers(gateway: FakeGateway) -> None:
+    workers = json.dumps([{"Platforms": [{"OS": "linux", "Architecture": "arm64"}]}])
+    text = "# syntax=teamgosh/goshfile\n" + SECRETS
+    assert build(gateway, text, {"platform": "linux/s390x"}, BUILDKIT_WORKERS=workers)[0] == 0
+    probe = gateway.graph(1)
+    assert probe.result.exec.meta.args == ["/goshfile-probe"] and probe.result.platform.Architecture == "arm64"
+    assert gateway.graph(2).result.platform.Architecture == "s390x"
+
+
 def test_no_probe_without_required_secrets(gateway: FakeGateway) -> None:
     optional = SECRETS.replace("id: key,", "id: key, required: false,").replace(
         "env: TOKEN}", "env: TOKEN, required: false}"

@@ -116,11 +116,11 @@ def test_targets_are_the_steps_with_their_lines_the_last_the_default(gateway: Fa
 
 
 def test_lint_of_a_valid_goshfile_finds_nothing_and_exits_0(gateway: FakeGateway) -> None:
-    metadata = ask(gateway, "frontend.lint")
+    metadata = ask(gateway, "frontend.lint", GOSHFILE.replace("NAME: null", "NAME: world"))
     out = payload(metadata)
     assert out["warnings"] == [] and "buildError" not in out
     assert out["sources"][0]["filename"] == "goshfile.yaml"
-    assert base64.b64decode(out["sources"][0]["data"]).decode() == GOSHFILE
+    assert base64.b64decode(out["sources"][0]["data"]).decode().endswith("/lib}\n")
     assert metadata["result.statuscode"] == b"0"
     assert metadata["result.txt"] == b"Check complete, no warnings found.\n"
 
@@ -162,9 +162,21 @@ def test_lint_of_invalid_yaml_is_a_build_error_with_its_line(gateway: FakeGatewa
 
 
 def test_lint_takes_the_build_args_given(gateway: FakeGateway) -> None:
-    out = payload(ask(gateway, "frontend.lint", GOSHFILE, **{"build-arg:NAME": "x", "build-arg:OTHER": "1"}))
+    metadata = ask(gateway, "frontend.lint", GOSHFILE, **{"build-arg:NAME": "x", "build-arg:OTHER": "1"})
+    out = payload(metadata)
     assert [w["ruleName"] for w in out["warnings"]] == ["UndeclaredBuildArg"]
-    assert "OTHER" in out["warnings"][0]["detail"]
+    assert "OTHER" in out["warnings"][0]["detail"] and lines(out["warnings"][0]["location"]) == (4, 4)
+    assert metadata["result.statuscode"] == b"0"  # advice, as goshfile lint prints it: no failure
+    missing = payload(ask(FakeGateway(), "frontend.lint", GOSHFILE, **{"build-arg:GREETING": "hi"}))
+    assert [w["ruleName"] for w in missing["warnings"]] == ["BuildArg"]  # a required arg not given: a problem
+
+
+def test_lint_without_build_args_advises_on_required_ones(gateway: FakeGateway) -> None:
+    metadata = ask(gateway, "frontend.lint")
+    [warning] = payload(metadata)["warnings"]
+    assert warning["ruleName"] == "RequiredBuildArg" and lines(warning["location"]) == (6, 6)
+    assert "needs --build-arg NAME=..." in warning["detail"]
+    assert metadata["result.statuscode"] == b"0"
 
 
 def test_a_subrequest_on_an_invalid_goshfile_fails_with_the_goshfiles_lines(gateway: FakeGateway) -> None:
@@ -184,6 +196,10 @@ def test_an_unknown_subrequest_is_refused_by_name(gateway: FakeGateway) -> None:
     status, _ = build(gateway, GOSHFILE, {"requestid": "frontend.convertllb"})
     assert status == 0
     assert gateway.errors[0][1] == "unsupported request frontend.convertllb"
+    # typed as BuildKit's UnsupportedSubrequestError, which buildx recognises
+    assert gateway.error_details == [
+        (("github.com/moby/buildkit/errdefs.Subrequest+json", b'{"name": "frontend.convertllb"}'),)
+    ]
 
 
 def test_buildx_tables_align_like_gos_tabwriter() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 
 import pytest
 
@@ -210,3 +211,18 @@ def test_platforms() -> None:
     state = base().with_platform(Platform("linux", "arm64"))
     assert Graph.of(marshal(state.run(["x"]).output)).result.platform.Architecture == "arm64"
     assert PLATFORM.to_pb() == pb.Platform(OS="linux", Architecture="amd64")
+
+
+def test_a_chain_deeper_than_the_recursion_limit_marshals_inputs_first() -> None:
+    depth = sys.getrecursionlimit() + 500
+    state = State.image("docker.io/library/bash:latest", platform=PLATFORM)
+    for i in range(depth):
+        state = state.run(["/bin/true", str(i)], name=f"step {i}")
+    ops = getattr(marshal(state.output), "def")
+    assert len(ops) == depth + 2  # the source, every exec, the bare result op
+    seen: set[str] = set()
+    for data in ops:
+        op = pb.Op()
+        op.ParseFromString(data)
+        assert all(i.digest in seen for i in op.inputs)  # every input was emitted before its user
+        seen.add(op_digest(data))

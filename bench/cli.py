@@ -1,0 +1,218 @@
+"""Benchmark the start-up and the signing commands of the ``goshfile`` CLI against ``python -c pass`` and cosign.
+
+Set-up (untimed): a private ``GOSHFILE_HOME`` in a temporary folder with a wallet key
+(``goshfile keys generate``) and a local ledger; the same key as a cosign key pair
+(``goshfile keys export --format pkcs8``, ``cosign import-key-pair``, empty password);
+a small image (``bash:latest`` plus the label ``WALLET_PUBLIC``) built with the builtin Dockerfile frontend and pushed
+to the local registry (``127.0.0.1:5000/goshfile-bench-cli-<random>``), then signed
+both ways: ``goshfile sign`` of its registry digest into the local ledger and
+``cosign sign --key --tlog-upload=false`` into the registry.
+
+Timed (wall clock of each process, the commands interleaved round by round, one
+untimed round first; medians):
+
+- ``python -c pass`` with the venv's interpreter (the floor of any Python CLI);
+- ``goshfile --help``, ``goshfile --version``;
+- ``goshfile check -n LEDGER PUBLIC DIGEST`` and ``goshfile addr -n LEDGER PUBLIC DIGEST``
+  against the local ledger;
+- ``goshfile verify -n LEDGER IMAGE`` (label, registry digest, proof);
+- ``goshfile sign -n LEDGER --key-file KEY CONTENT`` of a new random digest each time
+  (a new proof, one fsynced write);
+- ``cosign version``, ``cosign verify --key cosign.pub --insecure-ignore-tlog IMAGE@DIGEST``
+  and ``cosign sign --key cosign.key --tlog-upload=false IMAGE@DIGEST`` (a signature
+  pushed to the registry each time).
+
+Ratios and targets: ``--help``, ``--version``, ``check``, ``addr`` <= 2.5x ``python -c pass``;
+``verify`` <= 3x ``cosign verify --key``; ``sign`` <= 1.0x ``cosign sign --key``. The
+1-minute load average is recorded with every sample and printed beside each median.
+
+Usage::
+
+    .venv/bin/python bench/cli.py              # 15 rounds
+    .venv/bin/python bench/cli.py --rounds 31 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+REGISTRY = "127.0.0.1:5000"
+BASE = "bash:latest"
+TARGETS: dict[str, tuple[str, float]] = {  # contender: (baseline, at most this ratio)
+    "goshfile --help": ("python -c pass", 2.5),
+    "goshfile --version": ("python -c pass", 2.5),
+    "goshfile check": ("python -c pass", 2.5),
+    "goshfile addr": ("python -c pass", 2.5),
+    "goshfile verify": ("cosign verify --key", 3.0),
+    "goshfile sign": ("cosign sign --key", 1.0),
+}
+
+
+class BenchError(Exception):
+    """A command the benchmark needs failed."""
+
+
+def run(args: Sequence[str], env: dict[str, str], *, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(list(args), env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
+    if proc.returncode not in ok:
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-10:])
+        raise BenchError(f"{' '.join(args[:4])} ... failed (exit {proc.returncode}):\n{tail}")
+    return proc
+
+
+def find_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise BenchError(f"{name} is not installed (scripts/install-system.sh installs it)")
+    return path
+
+
+class Fixture:
+    """The keys, ledger and signed image the commands work on."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.env = {**os.environ, "GOSHFILE_HOME": str(work / "home"), "COSIGN_PASSWORD": ""}
+        self.env.pop("GOSH_NETWORK", None)
+        self.env.pop("WALLET_SECRET", None)
+        self.env.pop("WALLET_PUBLIC", None)
+        self.goshfile = str(VENV_BIN / "goshfile")
+        self.cosign = find_tool("cosign")
+        self.ledger = str(work / "ledger.db")
+        self.key_file = str(work / "wallet.json")
+        self.public = run([self.goshfile, "keys", "generate", "-o", self.key_file], self.env).stdout.strip()
+        # cosign signs with the wallet key itself, so both tools check the same signature in the registry
+        pkcs8 = str(work / "wallet.pkcs8")
+        run([self.goshfile, "keys", "export", "--format", "pkcs8", "--key-file", self.key_file, "-o", pkcs8], self.env)
+        import_key = [self.cosign, "import-key-pair", "--key", pkcs8, "--output-key-prefix", str(work / "cosign")]
+        run(import_key, self.env)
+        self.image = f"{REGISTRY}/goshfile-bench-cli-{secrets.token_hex(4)}:v1"
+        context = work / "image"
+        context.mkdir()
+        (context / "Dockerfile").write_text(f"FROM {BASE}\nLABEL WALLET_PUBLIC={self.public}\n")
+        run(["docker", "buildx", "build", "--progress=quiet", "-t", self.image, str(context)], self.env)
+        run(["docker", "push", "-q", self.image], self.env)
+        inspect = run(["docker", "image", "inspect", "--format", "{{json .RepoDigests}}", self.image], self.env)
+        repo = self.image.rsplit(":", 1)[0]
+        digests = [d for d in json.loads(inspect.stdout) if d.startswith(repo + "@")]
+        if not digests:
+            raise BenchError(f"{self.image}: no registry digest after the push")
+        self.pinned = digests[0]
+        self.digest = self.pinned.split("@", 1)[1]
+        run([self.goshfile, "sign", "-n", self.ledger, "--key-file", self.key_file, self.digest], self.env)
+        run(self.cosign_sign(), self.env)
+
+    def cosign_sign(self) -> list[str]:
+        key = str(self.work / "cosign.key")
+        return [self.cosign, "sign", "--key", key, "--tlog-upload=false", "-y", self.pinned]
+
+    def commands(self) -> dict[str, list[str]]:
+        g, n = self.goshfile, ["-n", self.ledger]
+        pub = str(self.work / "cosign.pub")
+        return {
+            "python -c pass": [str(VENV_BIN / "python"), "-c", "pass"],
+            "goshfile --help": [g, "--help"],
+            "goshfile --version": [g, "--version"],
+            "goshfile check": [g, "check", *n, self.public, self.digest],
+            "goshfile addr": [g, "addr", *n, self.public, self.digest],
+            "goshfile verify": [g, "verify", *n, self.image],
+            "goshfile sign": [g, "sign", *n, "--key-file", self.key_file, "NEW"],
+            "cosign version": [self.cosign, "version"],
+            "cosign verify --key": [self.cosign, "verify", "--key", pub, "--insecure-ignore-tlog=true", self.pinned],
+            "cosign sign --key": self.cosign_sign(),
+        }
+
+    def clean(self) -> None:
+        subprocess.run(["docker", "image", "rm", self.image], capture_output=True, check=False)
+
+
+def timed(args: list[str], env: dict[str, str]) -> float:
+    if args[-1] == "NEW":  # goshfile sign: a new content each time, so each run records a proof
+        args = [*args[:-1], "sha256:" + secrets.token_hex(32)]
+    start = time.perf_counter()
+    run(args, env)
+    return time.perf_counter() - start
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--rounds", type=int, default=15, help="timed rounds (default 15)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+
+    with tempfile.TemporaryDirectory(prefix="goshfile-bench-cli-") as tmp:
+        try:
+            fixture = Fixture(Path(tmp))
+        except BenchError as exc:
+            print(f"bench: {exc}", file=sys.stderr)
+            return 1
+        try:
+            commands = fixture.commands()
+            samples: dict[str, list[float]] = {k: [] for k in commands}
+            loads: dict[str, list[float]] = {k: [] for k in commands}
+            for round_ in range(args.rounds + 1):
+                for name, command in commands.items():
+                    seconds = timed(command, fixture.env)
+                    if round_:
+                        samples[name].append(seconds)
+                        loads[name].append(os.getloadavg()[0])
+                if round_:
+                    print(f"round {round_}/{args.rounds} (load {os.getloadavg()[0]:.2f})", file=sys.stderr)
+        except BenchError as exc:
+            print(f"bench: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            fixture.clean()
+
+    medians = {k: statistics.median(v) for k, v in samples.items()}
+    ratios = {k: medians[k] / medians[base] for k, (base, _) in TARGETS.items()}
+    result: dict[str, Any] = {
+        "benchmark": "cli",
+        "rounds": args.rounds,
+        "cpus": os.cpu_count(),
+        "image": fixture.pinned,
+        "medians_s": {k: round(v, 4) for k, v in medians.items()},
+        "loadavg_median": {k: round(statistics.median(v), 2) for k, v in loads.items()},
+        "samples_s": {k: [round(x, 4) for x in v] for k, v in samples.items()},
+        "ratios": {
+            k: {"baseline": TARGETS[k][0], "ratio": round(r, 3), "target": TARGETS[k][1]} for k, r in ratios.items()
+        },
+        "met": {k: r <= TARGETS[k][1] for k, r in ratios.items()},
+        "python_pass_over_cosign_version": round(medians["python -c pass"] / medians["cosign version"], 3),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"goshfile CLI benchmark: {args.rounds} rounds, commands interleaved, {os.cpu_count()} CPUs")
+    print(f"  image: {fixture.pinned}")
+    print(f"  {'command':<22} {'median':>8} {'min':>8} {'max':>8}  load")
+    for name, values in samples.items():
+        load = result["loadavg_median"][name]
+        print(f"  {name:<22} {medians[name]:8.3f} {min(values):8.3f} {max(values):8.3f}  {load:5.2f}")
+    print()
+    for name, ratio in ratios.items():
+        base, target = TARGETS[name]
+        verdict = "met" if ratio <= target else "NOT met"
+        print(f"  {name:<20} / {base:<20} = {ratio:5.2f}x (target <= {target}x: {verdict})")
+    print(f"  (python -c pass / cosign version = {result['python_pass_over_cosign_version']:.2f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""A click group whose subcommands are imported only when they run.
+
+``goshfile --help``, ``--version`` and a light command such as ``check`` must not
+pay for importing every command's library (Docker SDK, gRPC, pydantic, the web
+stack). Each lazy command is named by ``"module:attribute"`` with the short help
+line that ``--help`` lists, so listing the commands imports none of them;
+``tests/cli/test_lazy.py`` checks that every listed line is the command's own.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    """Where a command lives and the line ``--help`` shows for it."""
+
+    target: str  # "package.module:attribute"
+    short_help: str  # the command's first sentence, as ``command.get_short_help_str(limit=1000)`` gives it
+    extend: tuple[str, ...] = ()  # "module:function"s called with the group once the command is in it
+
+    def load(self) -> click.Command:
+        """Import the command."""
+        command = _resolve(self.target)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{self.target} is not a click command")
+        return command
+
+
+def _resolve(target: str) -> Any:
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+class LazyGroup(click.Group):
+    """A :class:`click.Group` with subcommands imported on first use."""
+
+    def __init__(self, *args: Any, lazy: Mapping[str, LazyCommand] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, LazyCommand] = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            entry = self.lazy[cmd_name]
+            self.add_command(entry.load(), cmd_name)
+            for hook in entry.extend:  # e.g. more subcommands of a group, registered by another module
+                _resolve(hook)(self)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands section of ``--help``, from the table for commands not imported yet."""
+        rows: list[tuple[str, str]] = []
+        limit = formatter.width - 6 - max((len(n) for n in self.list_commands(ctx)), default=0)
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is None:
+                stand_in = click.Command(name, help=self.lazy[name].short_help)  # click's own truncation
+                rows.append((name, stand_in.get_short_help_str(limit)))
+            elif not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)

@@ -1,0 +1,73 @@
+"""The CLI's command table (goshfile/cli/commands.py) and what its light commands import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from goshfile.cli.commands import COMMANDS
+from goshfile.cli.main import cli, main
+
+HEAVY = (
+    "docker",
+    "grpc",
+    "pydantic",
+    "httpx",
+    "google.protobuf",
+    "goshfile.frontend",
+    "goshfile.images",
+    "http.client",
+    "ssl",
+)
+
+
+def test_every_listed_line_is_the_commands_own_help() -> None:
+    for name, entry in COMMANDS.items():
+        command = entry.load()
+        assert command.name == name, name
+        assert entry.short_help == command.get_short_help_str(limit=1000), name
+
+
+def test_every_command_of_the_group_is_in_the_table() -> None:
+    assert set(cli.commands) <= set(COMMANDS)
+    assert cli.list_commands(click.Context(cli)) == sorted(COMMANDS)
+
+
+def imported_by(args: list[str], env: dict[str, str] | None = None) -> tuple[int, list[str]]:
+    """Run ``goshfile ARGS`` in a fresh interpreter; its exit status and the heavy modules it imported."""
+    code = (
+        "import json, sys\n"
+        "from goshfile.cli.main import main\n"
+        f"rc = main({args!r})\n"
+        f"heavy = sorted(m for m in sys.modules if m.startswith({HEAVY!r}))\n"
+        "print(json.dumps([rc, heavy]), file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    rc, heavy = json.loads(proc.stderr.strip().splitlines()[-1])
+    return int(rc), list(heavy)
+
+
+def test_help_and_version_import_no_command() -> None:
+    assert imported_by(["--help"]) == (0, [])
+    assert imported_by(["--version"]) == (0, [])
+
+
+def test_check_and_addr_on_a_local_ledger_import_neither_docker_nor_grpc_nor_pydantic(tmp_path: Path) -> None:
+    ledger = str(tmp_path / "ledger.db")
+    key = tmp_path / "key.json"
+    assert main(["keys", "generate", "-o", str(key)]) == 0
+    public = json.loads(key.read_text())["public"]
+    digest = "sha256:" + "ab" * 32
+    assert main(["sign", "-n", ledger, "--key-file", str(key), digest]) == 0
+    assert imported_by(["check", "-n", ledger, public, digest]) == (0, [])
+    assert imported_by(["addr", "-n", ledger, public, digest]) == (0, [])
+
+
+def test_commands_that_other_modules_extend_are_whole_when_loaded_lazily() -> None:
+    keys = cli.get_command(click.Context(cli), "keys")
+    assert isinstance(keys, click.Group)
+    assert {"generate", "public", "export", "import", "trust"} <= set(keys.commands)
