@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from goshfile.errors import InputError
+from goshfile.files import read_small_file
 
 ENV_CONFIG = "GOSH_CONFIG_PATH"
 
@@ -32,18 +33,22 @@ def config_path() -> Path:
     return Path(configured).expanduser() if configured else Path.home() / ".gosh" / "config.json"
 
 
+CONFIG_LIMIT = 1 << 20
+
+
 def read_config(path: Path) -> dict[str, Any] | None:
     """The JSON object in GOSH's config file ``path``, or None when there is no file; InputError otherwise."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the GOSH config {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+    raw, _ = read_small_file(path, limit=CONFIG_LIMIT, what="the GOSH config")  # a folder, FIFO, device: refused
     try:
-        data: Any = json.loads(text)
+        data: Any = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read the GOSH config {path}: not UTF-8 text") from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"the GOSH config {path} is not valid JSON: line {exc.lineno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise InputError(f"the GOSH config {path} is not valid JSON: nested too deeply") from exc
     if not isinstance(data, dict):
         raise InputError(f"the GOSH config {path} must hold a JSON object")
     return data

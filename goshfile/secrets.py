@@ -22,3 +22,18 @@ REFUSAL = (
     "they would be stored in the image where anyone can read them "
     "(sign images with 'goshfile sign' instead)"
 )
+
+
+HEX64 = re.compile(r"(?<![0-9A-Fa-f])(?<!sha256:)[0-9a-fA-F]{64,}(?![0-9A-Fa-f])")
+"""A run of 64 or more hex digits (a wallet secret, maybe mistyped), unless written as a ``sha256:`` digest."""
+HIDDEN = "<64 hex, not shown>"
+
+
+def hex_tokens(text: str) -> set[str]:
+    """The runs of 64 or more hex digits in ``text``, in lower case."""
+    return {m.group().lower() for m in HEX64.finditer(text)}
+
+
+def redact(text: str, only: set[str] | None = None) -> str:
+    """``text`` with every :data:`HEX64` run (or only those in ``only``, in lower case) replaced by a marker."""
+    return HEX64.sub(lambda m: HIDDEN if only is None or m.group().lower() in only else m.group(), text)

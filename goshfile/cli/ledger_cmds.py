@@ -13,6 +13,7 @@ from goshfile.cli.render import error_json
 from goshfile.errors import GoshfileError, InputError, VerificationError
 from goshfile.keys import KeyPair, default_key_file, find_public, find_signer, write_key_file
 from goshfile.ledger import normalize_payer, open_ledger
+from goshfile.ledger.protocol import refuse_secret_payer
 
 GIVER_HELP = (
     "The giver wallet that pays for the deployment on GOSH, recorded as the proof's payer "
@@ -75,11 +76,11 @@ def sign(
       goshfile sign --image 127.0.0.1:5000/app:1      # prints the proof address; see `goshfile verify`
     """
     secret, content = _split(args, "SECRET")
-    if giver_secret:
-        KeyPair.from_secret_hex(giver_secret, what="the giver secret (-s)")  # validated, then dropped
+    giver_pair = KeyPair.from_secret_hex(giver_secret, what="the giver secret (-s)") if giver_secret else None
     if value is not None and not _AMOUNT.match(value.strip()):
         raise InputError(f"-e/--value {value!r} is not an amount (a decimal number)")
     payer = normalize_payer(giver)
+    refuse_secret_payer(payer, *([giver_pair.public_hex] if giver_pair else []))  # -g must not be -s
     signer, _ = find_signer(secret, key_file=key_file)
     ledger = open_ledger(network)
     try:

@@ -14,6 +14,7 @@ from enum import IntEnum
 import click
 
 from goshfile import __version__
+from goshfile.cli import redact
 from goshfile.cli.commands import COMMANDS
 from goshfile.cli.lazy import LazyGroup
 from goshfile.errors import EngineError, GoshfileError, InputError, SpecError, VerificationError
@@ -91,6 +92,11 @@ def _error(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status instead of raising SystemExit."""
     args = sys.argv[1:] if argv is None else list(argv)
+    with redact.hiding(redact.typed_tokens(args)):  # a 64-hex value typed may be a secret key
+        return _main(args)
+
+
+def _main(args: list[str]) -> int:
     ctx: click.Context | None = None
 
     def verbose() -> bool:  # parsed by click itself: the group's own --verbose option
@@ -106,10 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("goshfile: aborted", err=True)
         return ExitCode.INTERRUPTED
     except click.UsageError as exc:
-        exc.show()
+        click.echo(redact.usage_error(exc), err=True, nl=False)
         return ExitCode.USAGE
     except click.ClickException as exc:  # click's file errors and the like: bad input
-        exc.show()
+        click.echo(redact.usage_error(exc), err=True, nl=False)
         return ExitCode.USAGE
     except SpecError as exc:
         if verbose():

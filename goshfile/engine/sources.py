@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from goshfile.errors import InputError
 from goshfile.gosh.fetch import FetchedSource, fetch
 from goshfile.gosh.url import GoshUrl
 from goshfile.spec import load_text
+from goshfile.spec.loader import read_goshfile
 from goshfile.spec.sources import uses
 
 Fetcher = Callable[..., FetchedSource]
@@ -62,10 +62,7 @@ def prepare_sources(
     fetcher: Fetcher = fetch,
 ) -> PreparedSources:
     """Fetch and verify every gosh source ``goshfile`` uses; raise on the first that fails."""
-    try:
-        text = goshfile.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{goshfile}: {exc.strerror or exc}") from None
+    text = read_goshfile(goshfile)
     loaded = load_text(text, str(goshfile), build_args, allow_refs=allow_refs)
     resolved: list[ResolvedSource] = []
     for use in uses(loaded.spec):

@@ -27,6 +27,7 @@ from goshfile.images import reference
 from goshfile.llb import Platform, State, marshal, op_digest
 from goshfile.llb.vertex import SourceFile, Span
 from goshfile.spec import Loaded, load_text
+from goshfile.spec.document import decode_bytes
 
 CONFIG_KEY = "containerimage.config"
 DOCKERFILE_LOCAL = "dockerfile"  # the local that holds the build definition file
@@ -71,10 +72,7 @@ class Frontend:
             data = self.gateway.read_file(ref, name)
         except InputError:
             raise InputError(f"{name}: not found in the build definition folder (check -f)") from None
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"{name}: not UTF-8 text") from None
+        text = decode_bytes(data, name)  # bounded; bytes that are not UTF-8: a SpecError with their position
         self.data = data
         return text
 

@@ -11,8 +11,13 @@
    match (a node or mirror serving other objects, or a damaged cache) is a
    VerificationError, and nothing is exported.
 4. The export goes to ``<cache>/sources/<commit>[-<subdir hash>]/`` through a
-   temporary folder renamed into place; an existing export is reused as is.
-   Files get modes 0644/0755, and every mtime is the commit time.
+   temporary folder renamed into place. Files get modes 0644/0755, and every mtime
+   is the commit time.
+5. Before an existing export is used again it is checked against the commit's tree in
+   the cache (names, kinds, modes, link targets, file contents by blob id, times); an
+   export edited since (by a user, a tool, a build that bind-mounted it writable) is
+   removed and exported again, never reused as is. A change made after this check, while
+   a build reads the folder, is not detected.
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -29,12 +33,12 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 from goshfile.endpoints import HttpNode, LocalNode, Node
 from goshfile.errors import EngineError, InputError, VerificationError
-from goshfile.gitcmd import clean_env, git, last_lines
+from goshfile.gitcmd import git, last_lines
 from goshfile.gosh.network import resolve_node
+from goshfile.gosh.objects import ExportEdited, ObjectReader
 from goshfile.gosh.store import RepoStore
 from goshfile.gosh.url import COMMIT_RE, GoshUrl, check_ref, normalize_subdir
 from goshfile.paths import cache_home
@@ -57,7 +61,6 @@ INTEGRITY_MARKERS = (
 # What git's object checks (transfer.fsckObjects) say about malformed objects.
 FSCK_MARKERS = ("fsck error", "fsck:", "hasdotgit", "duplicateentries", "baddate", "badtree", "missingtree")
 NOT_FOUND_MARKERS = ("not our ref", "couldn't find remote ref", "unadvertised object", "not found")
-CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -85,9 +88,11 @@ def fetch(url: GoshUrl, commit: str, *, allow_ref: bool = False) -> FetchedSourc
     if COMMIT_RE.fullmatch(revision.lower()):
         revision = revision.lower()
         # Reuse only what this repository's cache holds: the URL must have served the commit once.
-        cached = _exported(url, revision, subdir) if repo.has_commit(revision) else None
-        if cached is not None:
-            return cached
+        if repo.has_commit(revision):
+            with repo.locked():
+                cached = _reusable(repo, url, revision, subdir)
+            if cached is not None:
+                return cached
     elif not allow_ref:
         raise InputError(
             f"{revision!r} is not a full commit id (40 hex) for {url.repository}; "
@@ -126,8 +131,32 @@ def _exported(url: GoshUrl, commit: str, subdir: str, ref: str | None = None) ->
     return FetchedSource(dest, commit, url, commit_time, subdir, ref)
 
 
-def _export(repo: CacheRepo, url: GoshUrl, commit: str, subdir: str, ref: str | None) -> FetchedSource:
+def _reusable(repo: CacheRepo, url: GoshUrl, commit: str, subdir: str, ref: str | None = None) -> FetchedSource | None:
+    """The existing export of ``commit``, checked against the cache; None (and removed) when edited or absent."""
     found = _exported(url, commit, subdir, ref)
+    if found is None:
+        return None
+    try:
+        with ObjectReader(repo.path) as reader:
+            reader.check_export(commit, subdir, found.path, url)
+    except (ExportEdited, OSError):
+        _remove_export(found.path)
+        return None
+    return found
+
+
+def _remove_export(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.with_name(path.name + ".json").unlink()
+    if path.is_symlink():
+        path.unlink()
+    shutil.rmtree(path, ignore_errors=True)
+    if os.path.lexists(path):
+        raise VerificationError(f"the exported source {path} was changed after its fetch and cannot be removed")
+
+
+def _export(repo: CacheRepo, url: GoshUrl, commit: str, subdir: str, ref: str | None) -> FetchedSource:
+    found = _reusable(repo, url, commit, subdir, ref)
     if found is not None:
         return found
     dest = source_dir(commit, subdir)
@@ -253,140 +282,3 @@ def _git_remote(url: GoshUrl, node: Node) -> str:
 def run_fetch(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
     """Run one ``git fetch`` (a separate function so tests can count network round trips)."""
     return git(args, cwd=cwd, check=False)
-
-
-class ObjectReader:
-    """Reads objects from a repository with ``git cat-file --batch`` and checks each one's hash."""
-
-    def __init__(self, repo: Path) -> None:
-        self.repo = repo
-        self.proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"],
-            cwd=repo,
-            env=clean_env(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        self.out = cast(io.BufferedReader, self.proc.stdout)
-
-    def __enter__(self) -> ObjectReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self.proc.stdin is not None
-        with contextlib.suppress(OSError):
-            self.proc.stdin.close()
-        self.out.close()
-        self.proc.wait()
-
-    def _open(self, oid: str, expected: str) -> int:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(f"{oid}\n".encode())
-        self.proc.stdin.flush()
-        header = self.out.readline().decode().split()
-        if len(header) != 3 or header[0] != oid:
-            raise VerificationError(f"{expected} object {oid} is missing")
-        if header[1] != expected:
-            raise VerificationError(f"object {oid} is a {header[1]}, where a {expected} was expected")
-        return int(header[2])
-
-    def _stream(self, oid: str, kind: str, size: int, sink: io.BufferedIOBase | None) -> bytes:
-        digest = hashlib.sha1(f"{kind} {size}\0".encode(), usedforsecurity=False)
-        kept = bytearray()
-        remaining = size
-        while remaining:
-            data = self.out.read(min(remaining, CHUNK))
-            if not data:
-                raise EngineError("git cat-file stopped early")
-            digest.update(data)
-            if sink is None:
-                kept += data
-            else:
-                sink.write(data)
-            remaining -= len(data)
-        self.out.read(1)  # the newline after each object
-        if digest.hexdigest() != oid:
-            raise VerificationError(f"{kind} {oid} does not match its id (its content hashes to {digest.hexdigest()})")
-        return bytes(kept)
-
-    def read(self, oid: str, kind: str) -> bytes:
-        """The verified content of a commit, tree or (small) blob."""
-        return self._stream(oid, kind, self._open(oid, kind), None)
-
-    def export(self, commit: str, subdir: str, dest: Path, url: GoshUrl) -> int:
-        """Write the verified tree at ``commit``/``subdir`` to ``dest``; return the commit time."""
-        tree, commit_time = _parse_commit(self.read(commit, "commit"), commit)
-        for part in subdir.split("/") if subdir else []:
-            entries = {name: (mode, oid) for mode, name, oid in _parse_tree(self.read(tree, "tree"), tree)}
-            mode, oid = entries.get(part.encode(), (b"", ""))
-            if mode != b"40000":
-                raise InputError(f"folder {subdir!r} not found in {url.repository} at commit {commit}")
-            tree = oid
-        self._write_tree(tree, dest, commit_time)
-        return commit_time
-
-    def _write_tree(self, tree: str, dest: Path, mtime: int) -> None:
-        dest.mkdir(mode=0o755)
-        for mode, name, oid in _parse_tree(self.read(tree, "tree"), tree):
-            path = dest / os.fsdecode(name)
-            if mode == b"40000":
-                self._write_tree(oid, path, mtime)
-            elif mode == b"160000":  # a submodule: an empty folder, as git archive does
-                path.mkdir(mode=0o755)
-                os.utime(path, (mtime, mtime))
-            elif mode == b"120000":
-                target = self.read(oid, "blob")
-                if not target or b"\0" in target:
-                    raise VerificationError(f"symbolic link {path.name!r} (blob {oid}) has an invalid target")
-                os.symlink(os.fsdecode(target), path)
-                os.utime(path, (mtime, mtime), follow_symlinks=False)
-            else:
-                perm = 0o755 if mode == b"100755" else 0o644
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, perm)
-                with os.fdopen(fd, "wb") as sink:
-                    self._stream(oid, "blob", self._open(oid, "blob"), sink)
-                os.chmod(path, perm)
-                os.utime(path, (mtime, mtime))
-        os.chmod(dest, 0o755)
-        os.utime(dest, (mtime, mtime))
-
-
-def _parse_commit(data: bytes, oid: str) -> tuple[str, int]:
-    """(tree id, committer time) of a commit object."""
-    tree = ""
-    when: int | None = None
-    for line in data.split(b"\n\n", 1)[0].split(b"\n"):
-        if line.startswith(b"tree ") and not tree:
-            tree = line[5:].decode(errors="replace")
-        elif line.startswith(b"committer "):
-            with contextlib.suppress(ValueError, IndexError):
-                when = int(line.rsplit(b" ", 2)[1])
-    if not COMMIT_RE.fullmatch(tree) or when is None:
-        raise VerificationError(f"commit {oid} is malformed (no tree or no committer time)")
-    return tree, when
-
-
-TREE_MODES = (b"40000", b"100644", b"100755", b"100664", b"120000", b"160000")
-
-
-def _parse_tree(data: bytes, oid: str) -> list[tuple[bytes, bytes, str]]:
-    """The entries (mode, name, id) of a tree object; VerificationError for entries git's fsck rejects."""
-    entries: list[tuple[bytes, bytes, str]] = []
-    seen: set[bytes] = set()
-    pos = 0
-    while pos < len(data):
-        space = data.find(b" ", pos)
-        nul = data.find(b"\0", space + 1)
-        if space < 0 or nul < 0 or nul + 21 > len(data):
-            raise VerificationError(f"tree {oid} is malformed")
-        mode, name = data[pos:space], data[space + 1 : nul]
-        entry = data[nul + 1 : nul + 21].hex()
-        pos = nul + 21
-        if mode not in TREE_MODES:
-            raise VerificationError(f"tree {oid} has an entry with an unknown mode {mode.decode(errors='replace')}")
-        if name in (b"", b".", b"..") or b"/" in name or name.lower() == b".git" or name in seen:
-            raise VerificationError(f"tree {oid} has a bad or duplicate entry name {name!r}")
-        seen.add(name)
-        entries.append((mode, name, entry))
-    return entries

@@ -52,6 +52,9 @@ class Reference:
         return replace(self, digest=digest)
 
 
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+
+
 def parse(ref: str) -> Reference:
     """Parse and normalize ``ref`` as Docker does; raise :class:`InputError` when it is malformed."""
     text = ref.strip()
@@ -66,6 +69,10 @@ def parse(ref: str) -> Reference:
         text, tag = text[:colon], text[colon + 1 :]
         if not _TAG.match(tag):
             raise InputError(f"image reference {ref!r}: invalid tag {tag!r}")
+    if _HEX64.fullmatch(text):  # Docker's rule: such a name is an image id (or a secret key typed here)
+        raise InputError(
+            "an image reference cannot be 64 hex characters (value not shown): use a name, or name@sha256:…"
+        )
     match = _NAME.match(text)
     if not match:
         raise InputError(f"image reference {ref!r} is not a valid image name")

@@ -38,6 +38,9 @@ DIRECTORY: Final = ord("5")
 FIFO: Final = ord("6")
 HEADER_ONLY: Final = frozenset((HARDLINK, SYMLINK, CHAR, BLOCKDEV, DIRECTORY, FIFO))
 PAX, PAX_GLOBAL, _GNU_LONGNAME, _GNU_LONGLINK = (ord(c) for c in "xgLK")
+EXTENSION_TYPES: Final = frozenset((PAX, PAX_GLOBAL, _GNU_LONGNAME, _GNU_LONGLINK))
+MAX_EXTENSION: Final = 1 << 24
+"""The largest pax or GNU long-name header accepted (16 MiB; they hold names and attributes)."""
 _XATTR_PREFIX: Final = b"SCHILY.xattr."
 
 
@@ -230,6 +233,9 @@ class TarEntry:
     devmajor: int = 0
     devminor: int = 0
     xattrs: dict[bytes, bytes] = field(default_factory=dict)
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    """With ``TarReader(keep_headers=True)``: each header block of the entry (extension headers first,
+    the entry's own last) with the data that follows it on the stream (extension records, padded)."""
 
     def is_regular(self) -> bool:
         """A regular file (types 0, NUL and 7)."""
@@ -297,11 +303,16 @@ def is_tar_header(block: bytes) -> bool:
 class TarReader:
     """Iterate over a tar stream's entries; read each entry's data with :meth:`feed` or :meth:`data`.
 
-    Data not read before the next step of the iteration is skipped.
+    Data not read before the next step of the iteration is skipped. With ``keep_headers``
+    each entry carries its raw header blocks (:attr:`TarEntry.headers`), for a rewrite that
+    copies the stream; after the iteration, :attr:`end_block` is the first end-of-archive
+    block (None when the stream just stops) and :attr:`reader` holds whatever follows it.
     """
 
-    def __init__(self, source: Source | Reader) -> None:
+    def __init__(self, source: Source | Reader, *, keep_headers: bool = False) -> None:
         self.reader = source if isinstance(source, Reader) else Reader(source)
+        self.keep_headers = keep_headers
+        self.end_block: bytes | None = None
         self._remaining = 0
         self._padding = 0
         self._globals: dict[bytes, bytes] = {}
@@ -311,11 +322,16 @@ class TarReader:
     def __iter__(self) -> Iterator[TarEntry]:
         return self
 
-    def feed(self, sink: Sink) -> int:
-        """Pass the current entry's data to ``sink``; return its length."""
+    def feed(self, sink: Sink, *, padded: bool = False) -> int:
+        """Pass the current entry's data to ``sink`` (with the padding to a whole block if ``padded``).
+
+        Returns the length of the data (without padding).
+        """
         n = self._remaining
-        self.reader.feed(n, sink)
+        self.reader.feed(n + (self._padding if padded else 0), sink)
         self._remaining = 0
+        if padded:
+            self._padding = 0
         return n
 
     def data(self) -> bytes:
@@ -335,6 +351,7 @@ class TarReader:
             return None  # a stream without end-of-archive blocks: accepted, as tar does
         block = self.reader.take(BLOCK)
         if block == _ZERO_BLOCK:
+            self.end_block = block
             return None
         if not checksum_ok(block):
             raise TarFormatError("tar header checksum mismatch (not a tar stream, or corrupt)")
@@ -350,6 +367,7 @@ class TarReader:
         self._remaining = self._padding = 0
         pax: dict[bytes, bytes] = {}
         longname = longlink = None
+        headers: list[tuple[bytes, bytes]] = []
         while True:
             block = self._header()
             if block is None:
@@ -361,8 +379,15 @@ class TarReader:
             size = number(block[124:136])
             padding = -size % BLOCK
             if kind in (PAX, PAX_GLOBAL, _GNU_LONGNAME, _GNU_LONGLINK):
-                payload = self.reader.take(size)
-                self.reader.skip(padding)
+                if size < 0 or size > MAX_EXTENSION:
+                    raise TarFormatError(f"a tar extension header of {size} bytes (at most {MAX_EXTENSION})")
+                if self.keep_headers:
+                    padded = self.reader.take(size + padding)
+                    headers.append((block, padded))
+                    payload = padded[:size]
+                else:
+                    payload = self.reader.take(size)
+                    self.reader.skip(padding)
                 if kind == PAX:
                     pax.update(_parse_pax(payload))
                 elif kind == PAX_GLOBAL:
@@ -372,7 +397,11 @@ class TarReader:
                 else:
                     longlink = _string(payload)
                 continue
-            return self._entry(block, kind, size, {**self._globals, **pax}, longname, longlink)
+            entry = self._entry(block, kind, size, {**self._globals, **pax}, longname, longlink)
+            if self.keep_headers:
+                headers.append((block, b""))
+                entry.headers = headers
+            return entry
 
     def _entry(
         self,
@@ -407,10 +436,9 @@ class TarReader:
             elif key == b"linkpath":
                 entry.linkname = value
             elif key in (b"size", b"uid", b"gid"):
-                try:
-                    setattr(entry, key.decode(), int(value))
-                except ValueError:
-                    raise TarFormatError(f"bad pax {key.decode()} value {value!r}") from None
+                if not value.isdigit():  # ASCII digits only: no sign, space or '_' (which int() would take)
+                    raise TarFormatError(f"bad pax {key.decode()} value {value!r}")
+                setattr(entry, key.decode(), int(value))
             elif key.startswith(_XATTR_PREFIX):
                 entry.xattrs[key[len(_XATTR_PREFIX) :]] = value
             elif key.startswith(b"GNU.sparse."):
@@ -419,6 +447,8 @@ class TarReader:
             raise TarFormatError(f"sparse file {entry.name!r} in a layer is not supported")
         if kind not in REGULAR_TYPES and kind not in HEADER_ONLY:
             raise TarFormatError(f"unsupported tar entry type {chr(kind)!r} for {entry.name!r}")
+        if entry.size < 0:
+            raise TarFormatError(f"negative size {entry.size} for {entry.name!r}")
         # links, directories and devices carry no data, whatever their size field says
         on_stream = 0 if kind in HEADER_ONLY else entry.size
         self._remaining = on_stream

@@ -13,7 +13,8 @@ modes, owners, xattrs, file data, the end-of-archive blocks) is copied byte for
 byte, in order. Rewriting twice changes nothing, and a layer whose times are
 all the epoch already comes out identical.
 
-The rewrite streams: one 512-byte header at a time, file data passed through.
+The rewrite streams: the tar reader of :mod:`goshfile.images.tarstream` parses each
+entry's headers (the one tar parser of the project), file data is passed through.
 """
 
 from __future__ import annotations
@@ -26,18 +27,16 @@ from typing import Final
 
 from goshfile.images.tarstream import (
     BLOCK,
-    HEADER_ONLY,
     PAX,
     PAX_GLOBAL,
     Reader,
     Source,
     TarFormatError,
-    checksum_ok,
+    TarReader,
     number,
     pax_records,
 )
 
-_ZERO: Final = bytes(BLOCK)
 _MTIME: Final = slice(136, 148)
 _GNU_MAGIC: Final = b"ustar  \x00"
 _GNU_TIMES: Final = (slice(345, 357), slice(357, 369))  # atime, ctime in GNU (not POSIX) headers
@@ -106,12 +105,51 @@ def _set_header(block: bytes, epoch: int) -> tuple[bytes, int]:
     return _with_checksum(out), len(other)
 
 
+class _Hashing:
+    """A Source that hashes every byte read from ``source``."""
+
+    def __init__(self, source: Source) -> None:
+        self._source = source
+        self.digest = hashlib.sha256()
+
+    def readinto(self, buffer: memoryview, /) -> int:
+        n = self._source.readinto(buffer) or 0
+        self.digest.update(buffer[:n])
+        return n
+
+
+def _rewrite_headers(headers: list[tuple[bytes, bytes]], epoch: int) -> tuple[list[bytes], int]:
+    """An entry's header blocks (and extension records) with every time set to ``epoch``."""
+    out: list[bytes] = []
+    changed = 0
+    for block, payload in headers:
+        header, n = _set_header(block, epoch)
+        changed += n
+        if block[156] in (PAX, PAX_GLOBAL):
+            length = number(block[124:136])
+            records, n = _set_pax(payload[:length], epoch)
+            changed += n
+            if n:
+                grown = bytearray(header)
+                grown[124:136] = _octal_field(len(records), 12)
+                header = _with_checksum(grown)
+                payload = records + bytes(-len(records) % BLOCK)
+        out += (header, payload)
+    return out, changed
+
+
 def set_timestamps(source: Source, write: Write, epoch: int) -> Rewrite:
-    """Copy the tar stream ``source`` to ``write`` with every time set to ``epoch``."""
+    """Copy the tar stream ``source`` to ``write`` with every time set to ``epoch``.
+
+    The stream is read with the project's tar reader (:class:`TarReader`), so an entry's
+    size is the one its pax ``size`` record gives (a file over 8 GiB, as Go writes it), and
+    GNU long names and pax ``path``/``linkpath`` records are handled as everywhere else.
+    """
     if not 0 <= epoch < _MAX_OCTAL:
         raise ValueError(f"SOURCE_DATE_EPOCH {epoch} is out of range")
-    reader = Reader(source)
-    new, old = hashlib.sha256(), hashlib.sha256()
+    hashing = _Hashing(source)
+    tar = TarReader(Reader(hashing), keep_headers=True)
+    new = hashlib.sha256()
     size = changed = 0
 
     def out(chunk: bytes | memoryview) -> None:
@@ -120,39 +158,16 @@ def set_timestamps(source: Source, write: Write, epoch: int) -> Rewrite:
         write(bytes(chunk))
         size += len(chunk)
 
-    def passed(chunk: memoryview) -> None:
-        old.update(chunk)
-        out(chunk)
-
-    while not reader.at_end():
-        block = reader.take(BLOCK)
-        old.update(block)
-        if block == _ZERO:  # the end of the archive: it and whatever follows are copied as they are
-            out(block)
-            rest = bytearray(1 << 16)
-            while n := reader.readinto(memoryview(rest)):
-                passed(memoryview(rest)[:n])
-            break
-        if not checksum_ok(block):
-            raise TarFormatError("tar header checksum mismatch (not a tar stream, or corrupt)")
-        kind = block[156]
-        length = number(block[124:136])
-        header, n = _set_header(block, epoch)
+    for entry in tar:
+        blocks, n = _rewrite_headers(entry.headers, epoch)
         changed += n
-        if kind in (PAX, PAX_GLOBAL):
-            data = reader.take(length + -length % BLOCK)
-            old.update(data)
-            records, n = _set_pax(data[:length], epoch)
-            changed += n
-            if n:
-                grown = bytearray(header)
-                grown[124:136] = _octal_field(len(records), 12)
-                header = _with_checksum(grown)
-                data = records + bytes(-len(records) % BLOCK)
-            out(header)
-            out(data)
-            continue
-        out(header)
-        if kind not in HEADER_ONLY:
-            reader.feed(length + -length % BLOCK, passed)
-    return Rewrite("sha256:" + new.hexdigest(), "sha256:" + old.hexdigest(), size, changed)
+        for block in blocks:
+            if block:
+                out(block)
+        tar.feed(out, padded=True)
+    if tar.end_block is not None:  # the end of the archive: it and whatever follows are copied as they are
+        out(tar.end_block)
+        rest = bytearray(1 << 16)
+        while n := tar.reader.readinto(memoryview(rest)):
+            out(memoryview(rest)[:n])
+    return Rewrite("sha256:" + new.hexdigest(), "sha256:" + hashing.digest.hexdigest(), size, changed)

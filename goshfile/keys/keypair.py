@@ -16,6 +16,7 @@ from nacl.exceptions import ValueError as NaclValueError
 from nacl.signing import SigningKey, VerifyKey
 
 from goshfile.errors import InputError
+from goshfile.secrets import redact
 
 KEY_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 SIGNATURE_HEX = re.compile(r"^[0-9a-fA-F]{128}$")
@@ -28,7 +29,7 @@ def parse_public(text: str, *, what: str = "public key") -> str:
     """
     value = text.strip()
     if not KEY_HEX.match(value):
-        raise InputError(f"{what} {text!r} is not 64 hex characters (an ed25519 public key)")
+        raise InputError(f"{what} {redact(repr(text))} is not 64 hex characters (an ed25519 public key)")
     return value.lower()
 
 

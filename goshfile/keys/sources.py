@@ -24,18 +24,22 @@ import json
 import os
 import stat
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from goshfile.config import config_path, read_config
 from goshfile.errors import InputError
-from goshfile.keys.keypair import KeyPair, parse_public
+from goshfile.files import read_small_file
+from goshfile.keys.keypair import KEY_HEX, KeyPair, parse_public
 from goshfile.paths import data_home
 
 ENV_SECRET = "WALLET_SECRET"
 ENV_PUBLIC = "WALLET_PUBLIC"
 STDIN = "-"
+MAX_KEY_FILE_BYTES = 64 << 10
+"""A key file is a few hundred bytes; a larger one (or a device, a FIFO) is refused, not read without end."""
 
 
 def default_key_file() -> Path:
@@ -54,17 +58,11 @@ class KeyFile:
 
 def read_key_file(path: Path) -> KeyFile:
     """Read and check a key file (see the module docstring); InputError when unusable."""
+    raw, info = read_small_file(path, limit=MAX_KEY_FILE_BYTES, what="key file")
     try:
-        info = path.stat()
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"key file {path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"key file {path}: is a folder, not a file") from None
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"key file {path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"key file {path}: {exc.strerror}") from None
     public: str | None = None
     secret: str | None = None
     stripped = text.strip()
@@ -73,6 +71,8 @@ def read_key_file(path: Path) -> KeyFile:
             data: Any = json.loads(stripped)
         except json.JSONDecodeError as exc:
             raise InputError(f"key file {path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        except RecursionError:
+            raise InputError(f"key file {path}: not valid JSON (nested too deeply)") from None
         if not isinstance(data, dict):
             raise InputError(f"key file {path}: expected a JSON object with 'public' and 'secret'")
         public, secret = data.get("public"), data.get("secret")
@@ -219,9 +219,54 @@ def load_signer(argument: str | None = None, *, key_file: Path | None = None, st
     return find_signer(argument, key_file=key_file, stdin=stdin)[0]
 
 
+def _known_publics(key_file: Path | None) -> set[str]:
+    """The public keys this machine's key sources name (each source that cannot be read is left out)."""
+    found: set[str] = set()
+    readers: list[Callable[[], set[str]]] = [
+        lambda: {os.environ.get(ENV_PUBLIC, "").strip().lower()},
+        lambda: {pair.public_hex} if (pair := _env_pair()) else set(),
+        lambda: {w.public or "", w.pair.public_hex if w.pair else ""} if (w := gosh_wallet()) else set(),
+        lambda: {read_key_file(default_key_file()).public} if default_key_file().is_file() else set(),
+        lambda: {read_key_file(key_file).public} if key_file is not None else set(),
+    ]
+    for read in readers:
+        with contextlib.suppress(InputError):
+            found |= read()
+    return found - {""}
+
+
+def secret_of_known_key(value: str | None, *, key_file: Path | None = None, also: KeyPair | None = None) -> str | None:
+    """The public key ``value`` derives when it is the secret of a known key (see :func:`refuse_secret`), else None."""
+    text = (value or "").strip().lower().removeprefix("0x")
+    text = text.split(":", 1)[1] if ":" in text else text
+    if not KEY_HEX.match(text):
+        return None
+    derived = KeyPair.from_secret_hex(text).public_hex
+    known = _known_publics(key_file) | ({also.public_hex} if also is not None else set())
+    return derived if derived in known else None
+
+
+def refuse_secret(value: str | None, what: str, *, key_file: Path | None = None, also: KeyPair | None = None) -> None:
+    """InputError (not showing the value) when ``value`` is a secret key: one that derives a known public key.
+
+    A secret typed where a public key or an address goes would otherwise be printed, put in a
+    label or recorded in the ledger. Known: the keys of this machine's key sources, and ``also``.
+    """
+    derived = secret_of_known_key(value, key_file=key_file, also=also)
+    if derived is not None:
+        raise InputError(
+            f"{what} is a secret key (the secret of public key {derived}), not shown; "
+            "give the public key or address instead, and keep the secret out of command lines"
+        )
+
+
 def find_public(argument: str | None = None, *, key_file: Path | None = None) -> tuple[str, str]:
-    """A public key (lowercase hex) and where it came from (see the module docstring for the order)."""
+    """A public key (lowercase hex) and where it came from (see the module docstring for the order).
+
+    An argument that is a known key's secret is refused (:func:`refuse_secret`).
+    """
     if argument is not None:
+        refuse_secret(argument, "the PUBLIC argument", key_file=key_file)
         return parse_public(argument, what="the PUBLIC argument"), "the PUBLIC argument"
     if key_file is not None:
         return read_key_file(key_file).public, f"key file {key_file}"

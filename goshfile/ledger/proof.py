@@ -23,6 +23,7 @@ from typing import Any
 
 from goshfile.errors import InputError
 from goshfile.keys.keypair import KEY_HEX, SIGNATURE_HEX, parse_public, verify
+from goshfile.secrets import redact
 
 CONTRACT = "goshfile/content-signature/v1"
 CONTRACT_ID = hashlib.sha256(CONTRACT.encode()).digest()
@@ -93,7 +94,7 @@ def normalize_payer(text: str | None) -> str | None:
     if KEY_HEX.match(value):
         value = f"0:{value}"
     if not GOSH_ADDRESS_RE.match(value):
-        raise InputError(f"giver address {text!r} is not a GOSH address (<workchain>:<64 hex>, or 64 hex)")
+        raise InputError(f"giver address {redact(repr(text))} is not a GOSH address (<workchain>:<64 hex>, or 64 hex)")
     return value.lower()
 
 

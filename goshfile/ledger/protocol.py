@@ -15,7 +15,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Protocol, Self
 
-from goshfile.keys.keypair import parse_public, verify
+from goshfile.errors import InputError
+from goshfile.keys.keypair import KEY_HEX, KeyPair, parse_public, verify
+from goshfile.keys.sources import refuse_secret
 from goshfile.ledger import proof as proofs
 from goshfile.ledger.proof import Proof
 
@@ -77,8 +79,24 @@ class Deployment:
 def prepare(signer: Signer, content: str, payer: str | None = None) -> Deployment:
     """Sign the proof message of ``content`` with ``signer`` (validating content and payer first)."""
     public = parse_public(signer.public_hex)
+    payer = proofs.normalize_payer(payer)
+    refuse_secret_payer(payer, public)
     message = proofs.message(public, content)
-    return Deployment(public, content, signer.sign(message), proofs.normalize_payer(payer))
+    return Deployment(public, content, signer.sign(message), payer)
+
+
+def refuse_secret_payer(payer: str | None, *publics: str) -> None:
+    """InputError when the payer (giver) address is a secret key: one of a known key, or of ``publics``.
+
+    A payer is recorded in the ledger, which the node serves to anyone; ``-g <secret>`` must never land there.
+    """
+    also = {p.lower() for p in publics}
+    hex_part = (payer or "").partition(":")[2]
+    if KEY_HEX.match(hex_part) and KeyPair.from_secret_hex(hex_part).public_hex in also:
+        raise InputError(
+            "the giver address is a secret key (not shown) given in the same command; give the giver wallet's address"
+        )
+    refuse_secret(payer, "the giver address")
 
 
 def check_proof(found: Proof | None, public: str, content: str) -> bool:

@@ -3,19 +3,28 @@ problem with its position), then substitute build args and fill defaults.
 
 >>> loaded = load_text(text, "goshfile.yaml", build_args={"VERSION": "1.2"})
 >>> loaded.spec.steps[0].name
+
+Whatever text or bytes are given, loading ends with a :class:`Loaded` or a
+:class:`SpecError` whose problems carry positions, within the bounds of
+:mod:`goshfile.spec.limits`. ``goshfile lint`` and the build load through the
+same functions, so they make the same checks.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 from typing import Any
 
 from pydantic import ValidationError
 
 from goshfile.errors import Problem, SpecError
+from goshfile.files import read_small_file
 from goshfile.secrets import REFUSAL, looks_secret
-from goshfile.spec.document import Document, Path, decode
+from goshfile.spec import limits
+from goshfile.spec.checks import check_values
+from goshfile.spec.document import Document, Path, decode, decode_bytes
 from goshfile.spec.gcpause import collector_paused
 from goshfile.spec.messages import describe
 from goshfile.spec.model import MOUNT_TAGS, Goshfile, GoshMount
@@ -230,6 +239,7 @@ def load_document(doc: Document, build_args: dict[str, str] | None = None, allow
     except ValidationError as exc:
         raise SpecError(problems + _validation_problems(doc, data, exc)) from None
     _check_sources(doc, spec, allow_refs, problems)
+    check_values(doc, spec, problems)
     if problems:
         raise SpecError(problems)
     return Loaded(spec, doc, warnings)
@@ -239,3 +249,19 @@ def load_text(text: str, filename: str, build_args: dict[str, str] | None = None
     """Decode and validate goshfile ``text``; ``filename`` is used in messages."""
     with collector_paused():  # see goshfile.spec.gcpause: linear cost for large files
         return load_document(decode(text, filename), build_args, allow_refs)
+
+
+def load_bytes(
+    data: bytes, filename: str, build_args: dict[str, str] | None = None, allow_refs: bool = False
+) -> Loaded:
+    """Decode (UTF-8, bounded) and validate goshfile ``data``; see :func:`load_text`."""
+    return load_text(decode_bytes(data, filename), filename, build_args, allow_refs)
+
+
+def read_goshfile(path: FilePath, filename: str | None = None) -> str:
+    """The text of the goshfile at ``path``: a regular file of at most :data:`limits.MAX_FILE_BYTES`, UTF-8.
+
+    InputError names a folder, device, FIFO or a file too large; SpecError points at bytes that are not UTF-8.
+    """
+    data, _ = read_small_file(path, limit=limits.MAX_FILE_BYTES, what="")
+    return decode_bytes(data, filename or str(path))

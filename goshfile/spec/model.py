@@ -13,6 +13,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from goshfile.errors import InputError
+from goshfile.gosh.url import GoshUrl as ParsedGoshUrl
+
 _GOSH_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}"  # DAO and repository names, as the node stores them
 GOSH_URL = re.compile(
     rf"^gosh(::[A-Za-z0-9][A-Za-z0-9_.-]{{0,99}})?://([A-Za-z0-9_][A-Za-z0-9_.-]{{0,99}}@)?0:[0-9a-fA-F]{{64}}"
@@ -71,6 +74,15 @@ class BindMount(_Model):
     readonly: bool = True
 
 
+def _gosh_url(value: str) -> str:
+    """Checked by the parser the fetch uses (:mod:`goshfile.gosh.url`): lint refuses what the fetch would."""
+    try:
+        ParsedGoshUrl.parse(value)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
 SECRET_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 MAX_ID = 2**32 - 1  # uid, gid: uint32 in BuildKit's LLB
 SecretId = Annotated[str, Field(pattern=SECRET_ID.pattern)]
@@ -118,7 +130,9 @@ class SshMount(_Model):
 
 
 GoshUrl = Annotated[
-    str, Field(pattern=GOSH_URL.pattern, description="gosh[::net]://0:<64 hex>/<dao>/<repo>[#ref][:subdir]")
+    str,
+    Field(pattern=GOSH_URL.pattern, description="gosh[::net]://0:<64 hex>/<dao>/<repo>[#ref][:subdir]"),
+    AfterValidator(_gosh_url),
 ]
 Revision = Annotated[
     str,

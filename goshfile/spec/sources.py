@@ -14,16 +14,19 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from goshfile.gosh.url import GoshUrl
 from goshfile.spec.document import Path
 from goshfile.spec.model import COMMIT, Goshfile, GoshMount
 from goshfile.spec.pins import PIN_PREFIX
 
 
 def split_url(text: str) -> tuple[str, str, str]:
-    """``gosh://…/repo#ref:subdir`` -> (URL without fragment, ref, subdir)."""
-    url, _, fragment = text.partition("#")
-    ref, _, subdir = fragment.partition(":")
-    return url, ref, subdir.strip("/")
+    """``gosh://…/repo#ref:subdir`` -> (URL without fragment, ref, subdir), by the fetch's parser.
+
+    The URL part is kept as written (it names the build context); ``text`` has been validated by the model.
+    """
+    parsed = GoshUrl.parse(text)
+    return text.partition("#")[0], parsed.ref or "", parsed.subdir or ""
 
 
 @dataclass(frozen=True)

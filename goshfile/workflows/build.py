@@ -21,6 +21,7 @@ from goshfile.engine.plan import plan_build
 from goshfile.errors import EngineError, GoshfileError, InputError
 from goshfile.images.local import DockerImageStore, ImageArchives
 from goshfile.keys import KeyPair, load_signer
+from goshfile.keys.sources import refuse_secret
 from goshfile.ledger import open_ledger
 from goshfile.workflows.publish import Published, publish_and_verify
 
@@ -75,6 +76,7 @@ class PushedNotSigned(EngineError):
 
 def check_signing(job: BuildJob, wallet_public: str | None) -> KeyPair | None:
     """The signing key when the job signs; InputError for options that cannot go together."""
+    refuse_secret(wallet_public, "--wallet-public", key_file=job.key_file)  # would become a label anyone reads
     if not job.sign:
         return None
     if not job.request.push or not job.request.tags:

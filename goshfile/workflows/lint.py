@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from goshfile.errors import InputError, Problem, SpecError
+from goshfile.errors import Problem, SpecError
 from goshfile.spec import load_text
+from goshfile.spec.loader import read_goshfile as read_bounded_goshfile
 
 SYNTAX_LINE = re.compile(r"^#\s*syntax\s*=\s*(docker\.io/)?teamgosh/goshfile(:[\w.-]+)?(@sha256:[0-9a-f]{64})?\s*$")
 
@@ -28,15 +29,8 @@ class LintReport:
 
 
 def read_goshfile(path: str) -> str:
-    """The text of the goshfile ``path``; InputError when it cannot be read."""
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputError(f"{path}: no such file") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text") from exc
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror}") from exc
+    """The text of the goshfile ``path``, bounded in size and kind (InputError); SpecError for bytes not UTF-8."""
+    return read_bounded_goshfile(Path(path), path)
 
 
 def lint(path: str, build_args: dict[str, str] | None = None) -> LintReport:
@@ -44,8 +38,8 @@ def lint(path: str, build_args: dict[str, str] | None = None) -> LintReport:
 
     Without build args, each required arg (declared ``null``) is a warning: a build needs it.
     """
-    text = read_goshfile(path)
     try:
+        text = read_goshfile(path)
         loaded = load_text(text, path, build_args)
     except SpecError as exc:
         return LintReport(path, 0, exc.problems)

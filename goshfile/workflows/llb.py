@@ -14,10 +14,12 @@ from pathlib import Path
 
 from goshfile.buildkit import ops_pb2 as pb
 from goshfile.errors import EngineError, InputError
+from goshfile.files import read_small_file
 from goshfile.frontend.build import DOCKERFILE_LOCAL, Frontend
 from goshfile.frontend.gateway import Detail
 from goshfile.frontend.options import MAIN_CONTEXT, BuildOptions
 from goshfile.llb import Platform
+from goshfile.spec.limits import MAX_FILE_BYTES
 
 EPOCH = datetime.fromtimestamp(0, UTC)  # LLB carries no times; the image config would
 
@@ -46,12 +48,7 @@ class OfflineGateway:
 
     def read_file(self, ref: str, path: str) -> bytes:
         target = self._local(ref) / path
-        try:
-            return target.read_bytes()
-        except FileNotFoundError as exc:
-            raise InputError(f"{target}: no such file") from exc
-        except OSError as exc:
-            raise InputError(f"{target}: {exc.strerror}") from exc
+        return read_small_file(target, limit=MAX_FILE_BYTES, what="file")[0]  # a device or FIFO: refused
 
     def resolve_image_config(self, ref: str, platform: Platform, resolve_mode: str, log_name: str) -> tuple[str, bytes]:
         return "", b"{}"  # used by name, with an empty config

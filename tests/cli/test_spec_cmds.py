@@ -85,8 +85,10 @@ def test_lint_of_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_lint_of_a_file_that_is_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bin.yaml"
     path.write_bytes(b"\xff\xfe\x00")
-    assert main(["lint", "-f", str(path)]) == 2
-    assert capsys.readouterr().err == f"goshfile: error: {path}: not UTF-8 text\n"
+    assert main(["lint", "-f", str(path)]) == 1
+    assert capsys.readouterr().err == (
+        f"{path}:1:1: not UTF-8 text (byte 0xff at offset 0)\ngoshfile: error: 1 problem in {path}\n"
+    )
 
 
 def test_verbose_shows_the_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

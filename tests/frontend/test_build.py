@@ -187,7 +187,7 @@ def test_named_contexts(gateway: FakeGateway) -> None:
 def test_input_errors_are_returned_with_status_0(gateway: FakeGateway) -> None:
     cases = [
         (None, {}, "goshfile.yaml: not found in the build definition folder (check -f)"),
-        (b"\xff\xfe", {}, "goshfile.yaml: not UTF-8 text"),
+        (b"\xff\xfe", {}, "goshfile.yaml:1:1: not UTF-8 text (byte 0xff at offset 0)"),
         (DESIGN_SEED, {"platform": "linux/amd64,linux/bad/arm/x"}, "platform 'linux/bad/arm/x' is not of the form"),
         (DESIGN_SEED, {"build-arg:SOURCE_DATE_EPOCH": "soon"}, "build arg SOURCE_DATE_EPOCH must be a whole number"),
         (HEADER + "steps:\n  - name: a\n    copy: {src: x, dst: /x, from: extra}\n", {"context:extra": "git://x"},

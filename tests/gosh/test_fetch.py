@@ -12,6 +12,7 @@ import pytest
 
 from goshfile.errors import EngineError, InputError, VerificationError
 from goshfile.gosh import fetch as fetch_module
+from goshfile.gosh import objects
 from goshfile.gosh.fetch import fetch, source_dir
 from goshfile.gosh.http_git import GitHttpServer
 from goshfile.gosh.store import RepoStore
@@ -259,12 +260,12 @@ def test_a_tree_git_would_refuse_is_refused(store: Path, url: str) -> None:
 )
 def test_export_refuses_trees_that_could_escape_or_clash(data: bytes, problem: str) -> None:
     with pytest.raises(VerificationError, match=problem):
-        fetch_module._parse_tree(data, "t" * 40)
+        objects._parse_tree(data, "t" * 40)
 
 
 def test_export_reads_tree_entries() -> None:
     data = b"100644 a.txt\0" + b"\1" * 20 + b"40000 dir\0" + b"\2" * 20 + b"120000 link\0" + b"\3" * 20
-    assert fetch_module._parse_tree(data, "t" * 40) == [
+    assert objects._parse_tree(data, "t" * 40) == [
         (b"100644", b"a.txt", "01" * 20),
         (b"40000", b"dir", "02" * 20),
         (b"120000", b"link", "03" * 20),

@@ -83,13 +83,15 @@ def test_a_nested_duplicate_key_names_its_path() -> None:
 
 
 def test_merge_keys_are_refused() -> None:
+    text = "other:\n  <<: {x: 1}\n  y: 2\n"
+    assert errors(text) == ["f.yaml:2:3: other: YAML merge keys (<<) are not supported; write the fields out"]
     text = "base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n"
-    assert errors(text) == ["f.yaml:3:3: other: YAML merge keys (<<) are not supported; write the fields out"]
+    assert errors(text) == ["f.yaml:3:7: YAML aliases (*b) are not supported; write the value out"]
 
 
-def test_anchors_and_aliases_without_merge_are_plain_values() -> None:
-    doc = decode("a: &v [1, 2]\nb: *v\n", "f.yaml")
-    assert doc.data == {"a": [1, 2], "b": [1, 2]}
+def test_an_anchor_alone_is_allowed_but_aliases_are_refused() -> None:
+    assert decode("a: &v [1, 2]\n", "f.yaml").data == {"a": [1, 2]}
+    assert errors("a: &v [1, 2]\nb: *v\n") == ["f.yaml:2:4: YAML aliases (*v) are not supported; write the value out"]
 
 
 def test_keys_must_be_strings() -> None:
@@ -102,7 +104,7 @@ def test_keys_must_be_strings() -> None:
 
 
 def test_every_problem_of_a_file_is_reported_in_file_order() -> None:
-    text = "b: &x {k: 1}\nsub:\n  <<: *x\na: 1\n5: z\na: 2\n"
+    text = "b: {k: 1}\nsub:\n  <<: {k: 1}\na: 1\n5: z\na: 2\n"
     assert errors(text) == [
         "f.yaml:3:3: sub: YAML merge keys (<<) are not supported; write the fields out",
         "f.yaml:5:1: keys must be strings, got 5",
