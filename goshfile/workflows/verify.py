@@ -205,6 +205,9 @@ def verify_image(ref: str, options: VerifyOptions, sources: Sources) -> VerifyRe
     if target is None or digest is None:
         evidence["registry"] = Evidence("absent", "the image has no registry digest: nothing is stored next to it")
         evidence["provenance"] = Evidence("absent", "the image has no registry digest")
+    elif not keys:  # no label and no pinned signer: no signature could count, so the registry is not asked
+        evidence["registry"] = Evidence("absent", "no signer to check a registry signature against")
+        evidence["provenance"] = Evidence("absent", "no signer to check a provenance signature against")
     else:
         try:
             evidence["registry"] = registry_evidence(find_signatures(sources.registry, target, digest), digest, keys)

@@ -273,3 +273,21 @@ def test_a_signature_by_another_key_beside_ours_is_not_held_against_the_image(wo
     sign_image(world.client, reference.parse(world.name("signed")), world.digest("signed"), BOB.sign)
     report = world.verify("signed")
     assert report.verified and report.piece("registry").status == "verified"
+
+
+class OneImage(NoImages):
+    def get(self, ref: str) -> LocalImage | None:
+        return next((image for image in self.images if ref in image.tags), None)
+
+
+def test_an_unlabelled_image_is_not_verified_without_asking_its_registry(tmp_path: Path) -> None:
+    # A local image with a digest (as the containerd store gives every image) whose registry does not answer:
+    # with no WALLET_PUBLIC label and no pinned signer no signature could count, so it is "not verified" (exit 1),
+    # not "could not check" (exit 3).
+    name = "127.0.0.1:9/team/base:1"
+    image = LocalImage("sha256:" + "4" * 64, (name,), (f"127.0.0.1:9/team/base@sha256:{'5' * 64}",), {})
+    report = verify_image(name, VerifyOptions(), Sources(OneImage([image]), RegistryClient(), DownLedger()))
+    assert not report.verified and report.error is None
+    assert report.piece("label").status == "absent"
+    assert report.piece("registry").status == "absent" and "no signer" in str(report.piece("registry").reason)
+    assert report.piece("provenance").status == "absent"
