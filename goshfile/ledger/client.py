@@ -96,14 +96,14 @@ class HttpLedger(DeployingLedger):
                     return response.status_code, bytes(data)
             except httpx.RemoteProtocolError as exc:  # a kept-alive connection closed by the node: retry once
                 if attempt == 2:
-                    raise EngineError(f"the node {self.base} closed the connection: {exc}") from None
-            except httpx.TooManyRedirects:
-                raise EngineError(f"the node {self.base} redirects more than {MAX_REDIRECTS} times") from None
+                    raise EngineError(f"the node {self.base} closed the connection: {exc}") from exc
+            except httpx.TooManyRedirects as exc:
+                raise EngineError(f"the node {self.base} redirects more than {MAX_REDIRECTS} times") from exc
             except httpx.InvalidURL as exc:
                 raise InputError(f"invalid node URL {self.base!r}: {exc}") from None
             except httpx.HTTPError as exc:
                 reason = str(exc) or type(exc).__name__
-                raise EngineError(f"cannot reach the node {self.base}: {reason}") from None
+                raise EngineError(f"cannot reach the node {self.base}: {reason}") from exc
         raise AssertionError("unreachable")
 
     def _call(
@@ -114,8 +114,8 @@ class HttpLedger(DeployingLedger):
         status, data = self._exchange(method, target, payload)
         try:
             value = json.loads(data)
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            raise EngineError(f"the node {self.base} answered {status} with something that is not JSON") from None
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise EngineError(f"the node {self.base} answered {status} with something that is not JSON") from exc
         if status < 400:
             return status, value
         error = value.get("error") if isinstance(value, dict) else None
@@ -179,8 +179,8 @@ class HttpLedger(DeployingLedger):
         _, value = self._call("GET", "/v1/info")
         try:
             return Head(int(value["records"]), str(value["head"]))
-        except (KeyError, TypeError, ValueError):
-            raise EngineError(f"the node {self.base} sent an unexpected /v1/info answer") from None
+        except (KeyError, TypeError, ValueError) as exc:
+            raise EngineError(f"the node {self.base} sent an unexpected /v1/info answer") from exc
 
     def records(self, after: int = 0, limit: int = MAX_LOG_PAGE) -> list[Record]:
         """Up to ``limit`` records after ``after``."""
@@ -188,7 +188,7 @@ class HttpLedger(DeployingLedger):
         try:
             return [Record.from_json(item) for item in value["records"]]
         except (KeyError, TypeError, InputError) as exc:
-            raise EngineError(f"the node {self.base} sent a malformed log page: {exc}") from None
+            raise EngineError(f"the node {self.base} sent a malformed log page: {exc}") from exc
 
     def iter_records(self) -> Iterator[Record]:
         """Every record of the node's log, in order."""
@@ -208,4 +208,4 @@ class HttpLedger(DeployingLedger):
         try:
             return Proof.from_json(value)
         except InputError as exc:
-            raise EngineError(f"the node {self.base} sent a malformed proof: {exc}") from None
+            raise EngineError(f"the node {self.base} sent a malformed proof: {exc}") from exc
