@@ -49,9 +49,9 @@ RUN echo THIS-STEP-RAN; exit 3
 """
 
 
-def ask(folder: Path, what: str, file: str = "goshfile.yaml", *args: str) -> Run:
+def _print(folder: Path, what: str, file: str, args: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
     """``BUILDX_EXPERIMENTAL=1 docker buildx build --print=WHAT`` (buildx 0.13's spelling of --call)."""
-    proc = subprocess.run(
+    return subprocess.run(
         [
             "docker",
             "buildx",
@@ -70,30 +70,17 @@ def ask(folder: Path, what: str, file: str = "goshfile.yaml", *args: str) -> Run
         timeout=300,
         check=False,
     )
+
+
+def ask(folder: Path, what: str, file: str = "goshfile.yaml", *args: str) -> Run:
+    """A subrequest's exit status and its whole output (stdout, then stderr)."""
+    proc = _print(folder, what, file, args)
     return Run(proc.returncode, proc.stdout + proc.stderr)
 
 
 def answer(folder: Path, what: str, file: str = "goshfile.yaml", *args: str) -> str:
     """The printed answer (stdout) of a subrequest that must succeed and run no step."""
-    proc = subprocess.run(
-        [
-            "docker",
-            "buildx",
-            "build",
-            "--progress=plain",
-            f"--print={what}",
-            "-f",
-            str(folder / file),
-            *args,
-            str(folder),
-        ],
-        env={**os.environ, "BUILDX_EXPERIMENTAL": "1"},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    proc = _print(folder, what, file, args)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "THIS-STEP-RAN" not in proc.stderr  # the progress: the step never ran (its command is in stdout)
     assert "[1/3]" not in proc.stderr and "[base]" not in proc.stderr  # no step and no base image were solved
