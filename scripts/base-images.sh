@@ -11,6 +11,7 @@ set -euo pipefail
 
 state=${GOSHFILE_STATE:-/var/lib/goshfile-dev}
 log() { printf 'goshfile setup: %s\n' "$*" >&2; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 PATH_ENV='PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
@@ -30,15 +31,6 @@ make_bash_image() {
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
   tar -C "$root" --numeric-owner -c . | docker import \
     -c "ENV $PATH_ENV" -c 'CMD ["bash"]' -m 'goshfile offline bash image' - bash:latest >/dev/null
-}
-
-debian_mirror() {
-  local src=/etc/apt/sources.list.d/debian.sources
-  if [ -f "$src" ]; then
-    awk -v RS= '/Suites:[^\n]*bookworm/ && !/security/ {print; exit}' "$src" | sed -n 's/^URIs: *//p' | awk '{print $1}'
-  else
-    grep -E '^deb .* bookworm ' /etc/apt/sources.list | head -n1 | awk '{print $2}'
-  fi
 }
 
 make_python_base() {

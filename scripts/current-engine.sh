@@ -21,6 +21,7 @@ caller=$PWD
 cd "$(dirname "$0")/.."
 repo=$PWD
 log() { printf 'goshfile current-engine: %s\n' "$*" >&2; }
+source "$repo/scripts/lib.sh"
 
 # After `eval "$(scripts/current-engine.sh env)"` DOCKER_HOST is the current engine itself, not a host.
 case "${DOCKER_HOST:-}" in
@@ -49,24 +50,6 @@ copy_repos=(${GOSHFILE_CURRENT_IMAGES:-bash:latest teamgosh/goshfile})
 
 host_docker() { DOCKER_HOST=$HOST_DOCKER_HOST docker "$@"; }
 current_docker() { DOCKER_HOST=$CURRENT_DOCKER_HOST docker "$@"; }
-
-wait_for() { # wait_for SECONDS CMD...
-  local deadline=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || return 1
-    sleep 0.5
-  done
-}
-
-debian_mirror() { # the machine's own Debian mirror (the main archive, not -security)
-  local src=/etc/apt/sources.list.d/debian.sources
-  if [ -f "$src" ]; then
-    awk -v RS= '/Types:[^\n]*deb/ && !/security/ {print; exit}' "$src" | sed -n 's/^URIs: *//p' | awk '{print $1}'
-  else
-    grep -hE '^deb [^ ]+ [a-z]+ ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
-      | grep -v security | head -n1 | awk '{print $2}'
-  fi
-}
 
 make_image() {
   local root mirror

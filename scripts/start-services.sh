@@ -7,14 +7,7 @@ set -euo pipefail
 state=${GOSHFILE_STATE:-/var/lib/goshfile-dev}
 mkdir -p "$state"
 log() { printf 'goshfile setup: %s\n' "$*" >&2; }
-
-wait_for() { # wait_for SECONDS CMD...
-  local deadline=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || return 1
-    sleep 0.3
-  done
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if docker info >/dev/null 2>&1; then
   log "docker engine running"
