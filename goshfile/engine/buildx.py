@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from goshfile import __version__
+from goshfile.engine.races import ATTEMPTS, TAIL, lost_snapshot, retry_notice
 from goshfile.errors import EngineError, InputError
 from goshfile.secrets import REFUSAL, looks_secret
 
@@ -71,8 +74,9 @@ class Builder(Protocol):
 class BuildxBuilder:
     """:class:`Builder` that runs ``docker buildx build`` (progress goes to this process's stderr)."""
 
-    def __init__(self, docker: str = "docker") -> None:
+    def __init__(self, docker: str = "docker", relay: Callable[[bytes], None] | None = None) -> None:
         self.docker = docker
+        self.relay = relay  # where buildx's output lines go (None: this process's stderr, or its terminal)
 
     def command(self, request: BuildRequest, metadata_file: Path) -> list[str]:
         """The ``docker buildx build`` command line for ``request``."""
@@ -119,13 +123,10 @@ class BuildxBuilder:
             raise InputError(f"{request.file}: no such file")
         with tempfile.TemporaryDirectory(prefix="goshfile-build-") as tmp:
             meta_path = Path(tmp) / "metadata.json"
-            # stdout is kept from the caller's: buildx prints the engine's image ID there with
-            # --progress quiet, which is not the final image once its timestamps are rewritten
-            proc = subprocess.run(
-                self.command(request, meta_path), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=False
-            )
-            if proc.returncode != 0:
-                raise EngineError(f"docker buildx build failed (exit status {proc.returncode}); see its output above")
+            cmd = self.command(request, meta_path)
+            code, _ = self._retrying("docker buildx build", lambda: self._attempt(cmd, request.progress))
+            if code != 0:
+                raise EngineError(f"docker buildx build failed (exit status {code}); see its output above")
             if request.rewrite_timestamp:
                 self._load(Path(tmp) / ARCHIVE)
             metadata = json.loads(meta_path.read_text()) if meta_path.exists() else {}
@@ -134,10 +135,51 @@ class BuildxBuilder:
         digest = metadata.get("containerimage.digest")
         return BuildResult(image_id, digest, metadata)
 
+    def _attempt(self, cmd: list[str], progress: str) -> tuple[int, str]:
+        """Run ``cmd`` once: its exit status and the end of its output (to tell a known race by).
+
+        stdout is kept from the caller's: buildx prints the engine's image ID there with
+        ``--progress quiet``, which is not the final image once its timestamps are rewritten.
+        On a terminal, buildx draws its own progress on it (nothing is read back then).
+        """
+        if self.relay is None and progress in ("auto", "tty") and sys.stderr.isatty():
+            return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=False).returncode, ""
+        relay = self.relay or _to_stderr
+        tail = bytearray()
+        with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                relay(line)
+                tail += line
+                del tail[: max(0, len(tail) - TAIL)]
+        return proc.returncode, tail.decode(errors="replace")
+
+    def _retrying(self, what: str, attempt: Callable[[], tuple[int, str]]) -> tuple[int, str]:
+        """Run ``attempt`` until it succeeds or fails other than by a known engine race (:mod:`.races`)."""
+        for number in range(1, ATTEMPTS + 1):
+            code, output = attempt()
+            if code == 0 or number == ATTEMPTS or not lost_snapshot(output):
+                break
+            (self.relay or _to_stderr)(f"{retry_notice(what, number + 1)}\n".encode())
+        return code, output
+
     def _load(self, archive: Path) -> None:
-        proc = subprocess.run(
-            [self.docker, "load", "-q", "-i", str(archive)], stdin=subprocess.DEVNULL, capture_output=True, check=False
-        )
-        if proc.returncode != 0:
-            message = proc.stderr.decode(errors="replace").strip()
+        def load() -> tuple[int, str]:
+            cmd = [self.docker, "load", "-q", "-i", str(archive)]
+            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+            return proc.returncode, proc.stderr.decode(errors="replace").strip()
+
+        code, message = self._retrying("docker load", load)
+        if code != 0:
             raise EngineError(f"docker load of the built image failed: {message}")
+
+
+def _to_stderr(chunk: bytes) -> None:
+    """Write a chunk of buildx's output to this process's stderr as it comes."""
+    buffer = getattr(sys.stderr, "buffer", None)
+    if buffer is not None:
+        buffer.write(chunk)
+        buffer.flush()
+    else:
+        sys.stderr.write(chunk.decode(errors="replace"))
+        sys.stderr.flush()

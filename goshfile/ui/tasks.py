@@ -8,15 +8,10 @@ line to the page.
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import replace
 
 from goshfile.engine.buildx import BuildRequest, BuildResult, BuildxBuilder
-from goshfile.errors import EngineError
 from goshfile.images.content_hash import ALGORITHMS, GOSHFILE_V2, content_hash, image_layers
 from goshfile.images.local import ImageArchives
 from goshfile.images.tree import Tree
@@ -32,27 +27,10 @@ class StreamingBuildx(BuildxBuilder):
     """``docker buildx build --progress plain`` with each progress line handed to ``progress``."""
 
     def __init__(self, progress: Progress, docker: str = "docker") -> None:
-        super().__init__(docker)
-        self.progress = progress
+        super().__init__(docker, relay=lambda line: progress(line.decode(errors="replace")))
 
     def build(self, request: BuildRequest) -> BuildResult:
-        if shutil.which(self.docker) is None:
-            raise EngineError(f"{self.docker} not found; install Docker with buildx (scripts/setup.sh does)")
-        with tempfile.TemporaryDirectory(prefix="goshfile-ui-build-") as tmp:
-            meta_path = Path(tmp) / "metadata.json"
-            cmd = self.command(BuildRequest(**{**request.__dict__, "progress": "plain"}), meta_path)
-            with subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-            ) as proc:
-                assert proc.stderr is not None
-                for line in proc.stderr:
-                    self.progress(line)
-            if proc.returncode != 0:
-                raise EngineError(f"docker buildx build failed (exit status {proc.returncode}); see its log")
-            metadata = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-        return BuildResult(
-            metadata.get("containerimage.config.digest"), metadata.get("containerimage.digest"), metadata
-        )
+        return super().build(replace(request, progress="plain"))
 
 
 def byte_progress(progress: Progress, step: int = 10) -> Callable[[int, int], None]:
