@@ -22,9 +22,25 @@ untimed round first; medians):
   and ``cosign sign --key cosign.key --tlog-upload=false IMAGE@DIGEST`` (a signature
   pushed to the registry each time).
 
+Floors, timed in the same rounds: the venv's interpreter importing only the libraries a
+command cannot do without, and doing nothing with them:
+
+- ``import click`` (the command-line library: any ``--help``);
+- ``import click, nacl.signing, sqlite3, json`` (``check``/``addr`` on the local ledger:
+  parse the options, read the SQLite ledger, verify an ed25519 signature);
+- the same plus ``httpx`` and ``http.client`` (``verify``: the registry through the HTTP
+  client library, the engine's API socket).
+
+Each goshfile command is printed with its ratio to its floor and the milliseconds above it:
+what goshfile's own code costs, whatever the libraries do.
+
 Ratios and targets: ``--help``, ``--version``, ``check``, ``addr`` <= 2.5x ``python -c pass``;
 ``verify`` <= 3x ``cosign verify --key``; ``sign`` <= 1.0x ``cosign sign --key``. The
 1-minute load average is recorded with every sample and printed beside each median.
+
+goshfile's own modules are byte-compiled first (``compileall``): an editable install run
+with ``PYTHONDONTWRITEBYTECODE`` set would otherwise compile every module it imports on
+every start, which an installed goshfile never does.
 
 Usage::
 
@@ -60,6 +76,18 @@ TARGETS: dict[str, tuple[str, float]] = {  # contender: (baseline, at most this 
     "goshfile verify": ("cosign verify --key", 3.0),
     "goshfile sign": ("cosign sign --key", 1.0),
 }
+FLOOR_IMPORTS = {  # floor: what it imports
+    "floor: click": "click",
+    "floor: check libraries": "click, nacl.signing, sqlite3, json",
+    "floor: verify libraries": "click, nacl.signing, sqlite3, json, httpx, http.client",
+}
+FLOORS = {  # contender: its floor
+    "goshfile --help": "floor: click",
+    "goshfile --version": "floor: click",
+    "goshfile check": "floor: check libraries",
+    "goshfile addr": "floor: check libraries",
+    "goshfile verify": "floor: verify libraries",
+}
 
 
 class BenchError(Exception):
@@ -91,6 +119,7 @@ class Fixture:
         self.env.pop("WALLET_SECRET", None)
         self.env.pop("WALLET_PUBLIC", None)
         self.goshfile = str(VENV_BIN / "goshfile")
+        run([str(VENV_BIN / "python"), "-m", "compileall", "-q", str(REPO / "goshfile")], self.env)
         self.cosign = find_tool("cosign")
         self.ledger = str(work / "ledger.db")
         self.key_file = str(work / "wallet.json")
@@ -125,6 +154,7 @@ class Fixture:
         pub = str(self.work / "cosign.pub")
         return {
             "python -c pass": [str(VENV_BIN / "python"), "-c", "pass"],
+            **{name: [str(VENV_BIN / "python"), "-c", f"import {mods}"] for name, mods in FLOOR_IMPORTS.items()},
             "goshfile --help": [g, "--help"],
             "goshfile --version": [g, "--version"],
             "goshfile check": [g, "check", *n, self.public, self.digest],
@@ -194,6 +224,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             k: {"baseline": TARGETS[k][0], "ratio": round(r, 3), "target": TARGETS[k][1]} for k, r in ratios.items()
         },
         "met": {k: r <= TARGETS[k][1] for k, r in ratios.items()},
+        "floors": {
+            k: {
+                "floor": f,
+                "ratio": round(medians[k] / medians[f], 3),
+                "above_ms": round(1000 * (medians[k] - medians[f])),
+            }
+            for k, f in FLOORS.items()
+        },
         "python_pass_over_cosign_version": round(medians["python -c pass"] / medians["cosign version"], 3),
     }
     if args.json:
@@ -211,6 +249,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         verdict = "met" if ratio <= target else "NOT met"
         print(f"  {name:<20} / {base:<20} = {ratio:5.2f}x (target <= {target}x: {verdict})")
     print(f"  (python -c pass / cosign version = {result['python_pass_over_cosign_version']:.2f}x)")
+    print()
+    for name, floor in result["floors"].items():
+        own = f"{floor['above_ms']:+d} ms of goshfile's own"
+        print(f"  {name:<20} / {floor['floor']:<24} = {floor['ratio']:5.2f}x ({own})")
+    for name, base in (("floor: click", "python -c pass"), ("floor: verify libraries", "cosign verify --key")):
+        print(f"  {name:<20} / {base:<24} = {medians[name] / medians[base]:5.2f}x (what the floor alone costs)")
     return 0
 
 

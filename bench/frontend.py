@@ -66,6 +66,15 @@ TARGETS = {"cold": 1.3, "warm": 1.6}  # ours/dockerfile, medians
 OWN_COST_TARGET = 0.10  # seconds: goshfile warm minus the no-op frontend warm
 NOOP_TAG = "goshfile-bench:noop-frontend"  # a static binary that exits at once
 PYTHON_TAG = "goshfile-bench:python-frontend"  # the frontend image's Python, importing nothing
+LIBS_TAG = "goshfile-bench:libraries-frontend"  # the same Python loading the frontend's libraries, nothing else
+# What the libraries floor runs: the frontend's libraries loaded as a build loads them (grpcio's channel
+# module, protobuf's descriptor pool, PyYAML's C loader, pydantic with one model built), then nothing;
+# with the start-up tuning the frontend applies to itself (goshfile.frontend.startup), like for like.
+LIBS_CODE = (
+    "import gc, os; gc.disable(); os.environ['PYDANTIC_DISABLE_PLUGINS'] = '__all__'; "
+    "import grpc, google.protobuf.descriptor_pool, yaml; from yaml import CSafeLoader; "
+    "import pydantic; pydantic.create_model('M', x=(int, 0))"
+)
 BUSYBOX = Path("/bin/busybox")  # Debian's busybox-static (scripts/install-system.sh)
 FRONTEND_LABELS = 'LABEL moby.buildkit.frontend.network.none="true"\n'  # as the goshfile frontend image says
 IMAGE_PYTHON = "/usr/local/bin/goshfile-python"  # the interpreter in the frontend image
@@ -235,6 +244,11 @@ def build_floor_images(frontend: str, work: Path) -> None:
     py.mkdir()
     (py / "Dockerfile").write_text(f"FROM {frontend}\n{FRONTEND_LABELS}ENTRYPOINT {json.dumps(python_entry)}\n")
     docker("buildx", "build", "--progress=quiet", "-t", PYTHON_TAG, str(py))
+    libs = work / "libraries"
+    libs.mkdir()
+    libs_entry = [*entry[: entry.index("-m")], "-c", LIBS_CODE]
+    (libs / "Dockerfile").write_text(f"FROM {frontend}\n{FRONTEND_LABELS}ENTRYPOINT {json.dumps(libs_entry)}\n")
+    docker("buildx", "build", "--progress=quiet", "-t", LIBS_TAG, str(libs))
 
 
 def prune_cache() -> None:
@@ -286,7 +300,7 @@ def environment() -> dict[str, Any]:
     }
 
 
-FLOORS = {"noop": NOOP_TAG, "python": PYTHON_TAG}
+FLOORS = {"noop": NOOP_TAG, "python": PYTHON_TAG, "libraries": LIBS_TAG}
 
 
 def compare(builds: Builds, runs: int) -> dict[str, Any]:
@@ -329,6 +343,8 @@ def compare(builds: Builds, runs: int) -> dict[str, Any]:
     own = {
         "warm": med["warm/goshfile"] - med["warm/noop"],
         "cold": med["cold/goshfile"] - med["cold/dockerfile"] - floor_extra,
+        # what goshfile's own code adds once its libraries are loaded (warm: goshfile - libraries floor)
+        "warm_above_libraries": med["warm/goshfile"] - med["warm/libraries"],
     }
     return {
         "benchmark": "frontend",
@@ -357,7 +373,8 @@ def print_compare(result: dict[str, Any]) -> None:
     print("  dockerfile: " + result["dockerfile"].strip().replace("\n", " | "))
     print(
         f"  floors:     noop = {result['floors']['noop']} (static busybox true), "
-        f"python = {result['floors']['python']} (-c pass)"
+        f"python = {result['floors']['python']} (-c pass), "
+        f"libraries = {result['floors']['libraries']} (grpc, protobuf, yaml, pydantic loaded)"
     )
     print()
     print(f"  {'mode':<5} {'frontend':<11} {'median':>7} {'min':>7} {'max':>7}  {'load':>5}   samples (s)")

@@ -15,7 +15,6 @@ from goshfile.images.local import DockerImageStore, ImageArchives
 from goshfile.images.registry import RegistryClient
 from goshfile.ledger import open_ledger
 from goshfile.verify.report import PIECES, VerifyReport
-from goshfile.workflows.kit import KitLedger, KitRegistry
 from goshfile.workflows.verify import (
     REQUIRABLE,
     NoLocalImages,
@@ -162,6 +161,8 @@ def verify(
     if kit is not None:
         if all_images or rebuild:
             raise click.UsageError("--kit verifies the kit's image: no --all, no --rebuild")
+        from goshfile.workflows.kit import KitLedger, KitRegistry  # here: only --kit reads a kit (tarfile)
+
         registry = KitRegistry(kit)
         sources = Sources(NoLocalImages(), registry, KitLedger(registry))
         _show([verify_image(ref, options, sources) for ref in images or (registry.image,)], as_json)

@@ -25,7 +25,6 @@ from goshfile.ledger.proof import Proof
 from goshfile.ledger.protocol import Ledger, Signer
 from goshfile.ledger.sqlite import SqliteLedger
 from goshfile.paths import node_home
-from goshfile.tokens import token_from_env
 
 if TYPE_CHECKING:
     from goshfile.ledger.client import HttpLedger
@@ -50,7 +49,9 @@ def ledger_file(path: Path) -> Path:
 def open_node(node: Node) -> SqliteLedger | HttpLedger:
     """The ledger of one parsed endpoint (nothing is opened or contacted yet)."""
     if isinstance(node, HttpNode):
-        from goshfile.ledger.client import HttpLedger  # here: local ledgers need no HTTP client (httpx, ssl)
+        # here: local ledgers need no HTTP client (httpx, ssl) and no token (secrets, hmac, random)
+        from goshfile.ledger.client import HttpLedger
+        from goshfile.tokens import token_from_env
 
         return HttpLedger(node.base, token=token_from_env())
     return SqliteLedger(ledger_file(node.path))

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from goshfile.errors import InputError
-from goshfile.keys.formats import parse_public_key
 from goshfile.keys.keypair import KEY_HEX
 
 
@@ -73,6 +72,8 @@ def signer_argument(value: str) -> TrustedSigner:
     if not path.is_file():
         raise InputError(f"--signer {value!r} is neither a public key (64 hex characters) nor a key file")
     try:
+        from goshfile.keys.formats import parse_public_key  # here: cryptography only for a key in a file
+
         return TrustedSigner(parse_public_key(path.read_text(encoding="utf-8")), path.name, f"--signer {path}")
     except InputError as exc:
         raise InputError(f"--signer {path}: {exc}") from None
@@ -86,6 +87,8 @@ def pinned_signers(arguments: Iterable[str] = (), path: Path | None = None) -> l
 
 def add_trusted_signer(public: str, name: str | None = None, path: Path | None = None) -> TrustedSigner:
     """Pin ``public`` (hex or PEM) in the trusted-signers file; a key already there is kept as it is."""
+    from goshfile.keys.formats import parse_public_key  # here: verify with no pinned key never loads cryptography
+
     key = parse_public_key(public)
     if name is not None and (not name.strip() or any(c in name for c in "#\n\r")):
         raise InputError("a signer's name is one line of text without '#'")

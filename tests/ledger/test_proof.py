@@ -7,11 +7,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from goshfile.errors import InputError
 from goshfile.keys import KeyPair, verify
 from goshfile.ledger import Proof, address, check_content, message, normalize_payer
-from goshfile.ledger.proof import CONTRACT_ID, check_address, format_time, parse_time
+from goshfile.ledger.proof import CONTRACT_ID, TIME_FORMAT, check_address, format_time, parse_time
 from tests.ledger.helpers import ALICE, BOB, DIGEST, OTHER_DIGEST
 
 # Fixed here so that any change to the address derivation fails a test (addresses are published).
@@ -165,3 +167,22 @@ def test_time_format_round_trips() -> None:
     moment = datetime(2024, 5, 1, 12, 0, 0, 5, tzinfo=UTC)
     assert format_time(moment) == "2024-05-01T12:00:00.000005Z"
     assert parse_time(format_time(moment)) == moment
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{1,7}Z?\Z")
+    | st.text(st.characters(max_codepoint=127), max_size=40)
+)
+def test_times_are_read_exactly_as_strptime_reads_the_stored_form(text: str) -> None:
+    """parse_time reads what ``strptime(TIME_FORMAT)`` reads and refuses what it refuses (in ASCII: the
+    Unicode digits that strptime would also take are refused, as the stored form has none)."""
+    try:
+        expected: datetime | None = datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        expected = None
+    try:
+        got: datetime | None = parse_time(text)
+    except InputError:
+        got = None
+    assert got == expected
