@@ -17,7 +17,7 @@ from goshfile.images.local import ImageArchives
 from goshfile.images.tree import Tree
 from goshfile.ui.evidence import Assessment
 from goshfile.ui.jobs import Outcome, Progress
-from goshfile.verify.rebuild import SHOWN, differences, untag
+from goshfile.verify.rebuild import SHOWN, differences, same_image, untag
 from goshfile.workflows.rebuild import rebuild_from_labels
 
 REPRODUCED = "reproduced bit for bit"
@@ -68,7 +68,8 @@ def validate(image: Assessment, store: ImageArchives, progress: Progress) -> Out
         progress(f"reading the rebuild {tag}")
         rebuilt = merged_tree(tag, progress)
         again = store.get(tag)
-        same_id = bool(image.image_id and again and again.image_id == image.image_id)
+        rebuilt_id = again.image_id if again else None
+        same_id = same_image(rebuilt_id, image.image_id, image.digests)
     finally:
         untag(store, tag, keep)
     found = differences(original, rebuilt)
@@ -77,7 +78,7 @@ def validate(image: Assessment, store: ImageArchives, progress: Progress) -> Out
         return Outcome(f"not reproduced: {len(found)} differing path(s)", (*found[:SHOWN], *more), ok=False)
     digest = content_hash(original, GOSHFILE_V2)
     if same_id:
-        return Outcome(REPRODUCED, (f"the same image ID {image.image_id}", f"content {digest}"))
+        return Outcome(REPRODUCED, (f"the same image ID {rebuilt_id}", f"content {digest}"))
     return Outcome("reproduced: every file and mode (the image IDs differ)", (f"content {digest}",))
 
 

@@ -7,7 +7,7 @@ the two differ, the first differing paths are named.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from goshfile.errors import VerificationError
@@ -79,6 +79,17 @@ def verify_rebuild(
             f"{image} is not what its commit builds; differing paths: " + "; ".join(found[:SHOWN]) + more
         )
     return Reproduced(image, rebuilt_ref, content_hash(original, GOSHFILE_V2))
+
+
+def same_image(rebuilt_id: str | None, image_id: str | None, digests: Iterable[str] = ()) -> bool:
+    """Whether the rebuild is the image itself, bit for bit: its engine ID names the same bytes.
+
+    The engine's image ID is the config digest on the classic store and the manifest's digest
+    on the containerd store. ``image_id`` is the original's engine ID, or its config digest
+    when it is only in a registry; ``digests`` are its registry (manifest) digests. Equal
+    digests mean equal bytes whichever object they name, so either match is the same image.
+    """
+    return bool(rebuilt_id) and rebuilt_id in {d for d in (image_id, *digests) if d}
 
 
 def untag(store: ImageStore, tag: str, keep: str | None) -> None:

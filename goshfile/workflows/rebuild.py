@@ -7,7 +7,7 @@ The rebuild runs as ``goshfile build`` does (:mod:`goshfile.engine`); the compar
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from goshfile.engine.plan import plan_build
 from goshfile.errors import VerificationError
 from goshfile.images.local import ImageArchives
 from goshfile.spec.pins import PIN_PREFIX
-from goshfile.verify.rebuild import Reproduced, untag, verify_rebuild
+from goshfile.verify.rebuild import Reproduced, same_image, untag, verify_rebuild
 
 Progress = Callable[[str], None]
 
@@ -67,12 +67,14 @@ def verify_image_rebuild(
     build_args: dict[str, str] | None = None,
     image_id: str | None = None,
     progress: Progress | None = None,
+    digests: Sequence[str] = (),
 ) -> Reproduced:
     """Rebuild ``image`` from its recorded commit, compare every path, then remove the rebuild's tag.
 
-    ``image_id`` is the image's config digest (default: the local engine's image ID of ``image``);
-    the rebuild is the same image bit for bit when its image ID is that. ``progress`` hears each
-    step of the rebuild (the build's own lines included) and the comparison.
+    ``image_id`` is the image's engine ID or config digest (default: the local engine's image ID of
+    ``image``) and ``digests`` its registry digests; the rebuild is the same image bit for bit when
+    its image ID is one of them (:func:`goshfile.verify.rebuild.same_image`, either image store).
+    ``progress`` hears each step of the rebuild (the build's own lines included) and the comparison.
     """
     rebuilt: list[str] = []
 
@@ -88,7 +90,7 @@ def verify_image_rebuild(
     try:
         result = verify_rebuild(image, rebuild, progress=progress)
         again = store.get(result.rebuilt)
-        return replace(result, same_image_id=bool(image_id and again and again.image_id == image_id))
+        return replace(result, same_image_id=same_image(again.image_id if again else None, image_id, digests))
     finally:
         for tag in rebuilt:
             untag(store, tag, keep)

@@ -278,7 +278,7 @@ def rebuild_check(store: ImageArchives) -> Rebuild:
         from goshfile.workflows.rebuild import verify_image_rebuild
 
         done = verify_image_rebuild(
-            subject.image, subject.labels, store, build_args, subject.image_id or None, progress=say
+            subject.image, subject.labels, store, build_args, subject.image_id or None, say, subject.digests
         )
         how = "bit for bit: the same image ID" if done.same_image_id else "every file and mode; the image IDs differ"
         details = {"content_hash": done.content_hash, "same_image_id": done.same_image_id}

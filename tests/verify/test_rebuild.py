@@ -6,7 +6,7 @@ import pytest
 
 from goshfile.errors import VerificationError
 from goshfile.images.content_hash import GOSHFILE_V2, content_hash
-from goshfile.verify.rebuild import SHOWN, differences, untag, verify_rebuild
+from goshfile.verify.rebuild import SHOWN, differences, same_image, untag, verify_rebuild
 from tests.images.fake_engine import FakeImages
 from tests.images.layertars import dir_, layer, reg, sym, tree
 
@@ -55,3 +55,26 @@ def test_the_rebuild_tag_goes_unless_it_is_the_checked_images_only_name() -> Non
     other = images.add([layer(reg("other"))], tag="goshfile-rebuild/b:check")
     untag(images, "goshfile-rebuild/b:check", keep=same)
     assert images.get(other) is None
+
+
+CONFIG = "sha256:" + "c" * 64
+MANIFEST = "sha256:" + "m" * 64
+OTHER = "sha256:" + "0" * 64
+
+
+@pytest.mark.parametrize(
+    ("rebuilt_id", "image_id", "digests", "same"),
+    [
+        (CONFIG, CONFIG, (), True),  # classic store: the IDs are config digests
+        (MANIFEST, MANIFEST, (), True),  # containerd store, the image local: the IDs are manifest digests
+        (MANIFEST, CONFIG, (OTHER, MANIFEST), True),  # containerd store, the image only in a registry
+        (OTHER, CONFIG, (MANIFEST,), False),
+        (None, CONFIG, (CONFIG,), False),  # no rebuild found
+        ("", "", (), False),
+        (CONFIG, None, (), False),
+    ],
+)
+def test_the_rebuild_is_the_same_image_when_its_id_names_the_same_bytes(
+    rebuilt_id: str | None, image_id: str | None, digests: tuple[str, ...], same: bool
+) -> None:
+    assert same_image(rebuilt_id, image_id, digests) is same
