@@ -160,6 +160,19 @@ class RegistryClient:
         except InputError:
             return None
 
+    def list_tags(self, ref: Reference, limit: int = 200) -> list[str]:
+        """The repository's tags (``GET /v2/<name>/tags/list?n=limit``), as the registry lists them."""
+        what = f"the tags of {ref.name}"
+        response = self.http.request("GET", f"{self._repo(ref)}/tags/list?n={limit}", self._scope(ref))
+        if response.status_code == 404:
+            raise InputError(f"{ref.name}: no such repository in its registry")
+        _raise_for(response, what)
+        try:
+            tags = response.json().get("tags") or []
+        except (ValueError, AttributeError) as exc:
+            raise EngineError(f"the registry sent {what} in a form that is not a JSON tag list") from exc
+        return [str(tag) for tag in tags][:limit]
+
     def inspect(self, ref: Reference) -> RemoteImage:
         """The manifest digest of ``ref`` (index digest for multi-platform images), its config and layers."""
         top = self.manifest(ref)

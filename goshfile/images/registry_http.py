@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from goshfile.errors import EngineError
-from goshfile.httpclient import httpx
+from goshfile.httpclient import httpx, new_client
 from goshfile.images.registry_auth import Credentials, credentials_for
 
 INSECURE_ENV = "GOSHFILE_INSECURE_REGISTRIES"
@@ -55,7 +55,7 @@ class RegistryHTTP:
         named = [h.strip().lower() for h in os.environ.get(INSECURE_ENV, "").split(",") if h.strip()]
         self.insecure = frozenset([*named, *(h.lower() for h in insecure)])
         self._credentials = credentials or credentials_for
-        self._client = httpx.Client(timeout=timeout, follow_redirects=False, transport=transport)
+        self._client = new_client(timeout=timeout, follow_redirects=False, transport=transport)
         self._auth: dict[tuple[str, str], str] = {}  # (host, scope) -> Authorization header
 
     def base(self, domain: str) -> str:

@@ -14,10 +14,9 @@ import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
-
 from goshfile.endpoints import shown
 from goshfile.errors import EngineError, InputError, VerificationError
+from goshfile.httpclient import httpx, new_client
 from goshfile.ledger import proof as proofs
 from goshfile.ledger.log import Head, LogReport, Record, verify_records
 from goshfile.ledger.proof import Proof
@@ -73,7 +72,7 @@ class HttpLedger(DeployingLedger):
             headers = {"Accept": "application/json"}
             if self._token:
                 headers["Authorization"] = f"Bearer {self._token}"  # httpx drops it on a cross-origin redirect
-            self._client = httpx.Client(
+            self._client = new_client(
                 headers=headers,
                 timeout=self._timeout,
                 follow_redirects=True,

@@ -145,6 +145,10 @@ def _handler(registry: Registry) -> type[BaseHTTPRequestHandler]:
                     self._send(307, Location=f"http://{registry.redirect_blobs_to}/storage/{ref}")
                     return
                 media, body = "application/octet-stream", registry.blobs[ref]
+            elif kind == "tags" and ref == "list":  # one repository per fake: every tag it holds
+                media = "application/json"
+                tags = sorted(r for r in registry.manifests if not r.startswith("sha256:"))
+                body = json.dumps({"name": "/".join(parts[2:-2]), "tags": tags}).encode()
             elif kind == "referrers" and registry.referrers_api:
                 media = INDEX
                 body = json.dumps(

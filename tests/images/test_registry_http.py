@@ -84,3 +84,16 @@ def test_an_unreachable_registry_is_an_engine_error() -> None:
         host = registry.host
     with pytest.raises(EngineError, match="cannot reach the registry"):
         RegistryClient().inspect(reference.parse(f"{host}/team/app:v1"))
+
+
+def test_a_repositorys_tags_are_listed_with_the_users_credentials() -> None:
+    with serving(Registry(basic_auth=("ann", "secret"))) as registry:
+        registry.image("v2", [b"two"])
+        registry.image("v1", [b"one"])
+        ref = reference.parse(f"{registry.host}/team/app")
+        client = RegistryClient(credentials=lambda host: Credentials("ann", "secret"))
+        assert client.list_tags(ref) == ["v1", "v2"]
+        assert client.list_tags(ref, limit=1) == ["v1"]
+        assert any(path.startswith("/v2/team/app/tags/list?n=") for path in registry.requests)
+        with pytest.raises(EngineError, match="docker login"):
+            RegistryClient(credentials=lambda host: Credentials()).list_tags(ref)
