@@ -28,7 +28,7 @@ command cannot do without, and doing nothing with them:
 - ``import click`` (the command-line library: any ``--help``);
 - ``import click, nacl.signing, sqlite3, json`` (``check``/``addr`` on the local ledger:
   parse the options, read the SQLite ledger, verify an ed25519 signature);
-- the same plus ``httpx`` and ``http.client`` (``verify``: the registry through the HTTP
+- the same plus ``httpx``, ``httpcore`` and ``http.client`` (``verify``: the registry through the HTTP
   client library, loaded as ``goshfile.httpclient`` loads it, without its console module;
   the engine's API socket).
 
@@ -81,7 +81,7 @@ FLOOR_CODE = {  # floor: what it runs (httpx as goshfile.httpclient loads it: wi
     "floor: click": "import click",
     "floor: check libraries": "import click, nacl.signing, sqlite3, json",
     "floor: verify libraries": "import sys; sys.modules['httpx._main'] = None; "
-    "import click, nacl.signing, sqlite3, json, httpx, http.client",
+    "import click, nacl.signing, sqlite3, json, httpx, httpcore, http.client",
 }
 FLOORS = {  # contender: its floor
     "goshfile --help": "floor: click",
