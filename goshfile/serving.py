@@ -210,10 +210,13 @@ class AppServer:
         *,
         limits: Limits | None = None,
         access_log: bool = False,
+        sock: socket.socket | None = None,
     ) -> None:
         self.limits = limits or Limits()
         protocol = type("LimitedH11Protocol", (_Protocol,), {"limits": self.limits})
-        self.socket = bind(host, port)
+        if sock is not None:  # bound by the caller (host and port are then not used)
+            sock.setblocking(False)
+        self.socket = sock or bind(host, port)
         config = uvicorn.Config(
             app,
             http=protocol,

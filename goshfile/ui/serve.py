@@ -2,8 +2,10 @@
 
 The socket is bound before uvicorn starts, so the start-up URL names the real
 port (``--listen 127.0.0.1:0`` picks a free one) and is announced exactly once.
-uvicorn's access log is off: :mod:`goshfile.ui.security` logs requests without
-their query strings, where the token travels on the first visit.
+It is served as the node is (:class:`goshfile.serving.AppServer`: idle connections
+closed, a cap on connections, bounded request heads). uvicorn's access log is off:
+:mod:`goshfile.ui.security` logs requests without their query strings, where the
+token travels on the first visit.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import uvicorn
-
 from goshfile.errors import InputError
+from goshfile.serving import AppServer, Limits
 from goshfile.ui.app import create_app
 from goshfile.ui.dashboard import Dashboard
 from goshfile.ui.security import TOKEN_PARAM, Access, loopback_hosts, new_token
@@ -84,19 +85,30 @@ def bind(listen: Listen) -> socket.socket:
     return sock
 
 
-def serve(dashboard: Dashboard, listen: Listen, allow_remote: bool, announce: Callable[[str], None]) -> None:
-    """Serve ``dashboard`` until interrupted; ``announce`` gets the one start-up URL (with the token)."""
+def dashboard_server(
+    dashboard: Dashboard, listen: Listen, allow_remote: bool, limits: Limits | None = None
+) -> tuple[AppServer, str]:
+    """The dashboard's server, listening on ``listen``, and the start-up URL (with a new token).
+
+    It is :class:`goshfile.serving.AppServer`, as the node's, with the node's
+    :class:`~goshfile.serving.Limits` unless others are given.
+    """
     require_allowed(listen, allow_remote)
     sock = bind(listen)
     port = sock.getsockname()[1]
     token = new_token()
     hosts = frozenset() if allow_remote else loopback_hosts(listen.host, port)
     app = create_app(dashboard, Access(token, cookie=f"goshfile_ui_{port}", allowed_hosts=hosts))
-    config = uvicorn.Config(app, access_log=False, log_config=None, lifespan="off", timeout_graceful_shutdown=2)
-    server = uvicorn.Server(config)
-    announce(f"http://{listen.url_host()}:{port}/?{TOKEN_PARAM}={token}")
+    server = AppServer(app, limits=limits or Limits(), sock=sock)
+    return server, f"http://{listen.url_host()}:{port}/?{TOKEN_PARAM}={token}"
+
+
+def serve(dashboard: Dashboard, listen: Listen, allow_remote: bool, announce: Callable[[str], None]) -> None:
+    """Serve ``dashboard`` until interrupted; ``announce`` gets the one start-up URL (with the token)."""
+    server, url = dashboard_server(dashboard, listen, allow_remote)
+    announce(url)
     try:
-        server.run(sockets=[sock])
+        server.serve_forever()
     finally:
         dashboard.jobs.shutdown()
-        sock.close()
+        server.server_close()

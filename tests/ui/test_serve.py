@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import socket
+import urllib.error
+import urllib.request
+
 import pytest
 
 from goshfile.cli.main import main
 from goshfile.errors import InputError
-from goshfile.ui.serve import Listen, bind, parse_listen, require_allowed
+from goshfile.serving import Limits, in_background
+from goshfile.ui.dashboard import Dashboard
+from goshfile.ui.serve import Listen, bind, dashboard_server, parse_listen, require_allowed
+from tests.ui.fakes import World
 
 
 @pytest.mark.parametrize(
@@ -61,3 +68,21 @@ def test_port_zero_binds_a_free_port_and_a_busy_one_is_a_clear_error() -> None:
             bind(Listen("127.0.0.1", port)).close()
     finally:
         sock.close()
+
+
+def test_the_dashboard_server_closes_idle_connections_and_serves_the_page(world: World) -> None:
+    """Served as the node is: an idle connection is closed after the idle timeout, requests still work."""
+    dashboard = Dashboard(world.services())
+    server, url = dashboard_server(dashboard, Listen("127.0.0.1", 0), False, Limits(idle_timeout=0.5))
+    with in_background(server):
+        idle = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        try:
+            assert idle.recv(1) == b""  # the server closed it: nothing was sent within the idle timeout
+        finally:
+            idle.close()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())  # keeps the session cookie
+        with browser.open(url, timeout=10) as page:
+            assert page.status == 200 and b"<html" in page.read().lower()
+        with pytest.raises(urllib.error.HTTPError) as refused:  # and the token still matters
+            urllib.request.urlopen(url.split("?")[0], timeout=10)
+        assert refused.value.code == 403
