@@ -1,7 +1,7 @@
 """A click group whose subcommands are imported only when they run.
 
 ``goshfile --help``, ``--version`` and a light command such as ``check`` must not
-pay for importing every command's library (Docker SDK, gRPC, pydantic, the web
+pay for importing every command's library (Docker SDK, gRPC, the spec's model, the web
 stack). Each lazy command is named by ``"module:attribute"`` with the short help
 line that ``--help`` lists, so listing the commands imports none of them;
 ``tests/cli/test_lazy.py`` checks that every listed line is the command's own.

@@ -1,7 +1,7 @@
 """The goshfile spec: YAML text -> typed, validated model (see ``load_text``).
 
 Attributes are loaded on first use, so that importing a light submodule
-(``goshfile.spec.pins``, used by the frontend's option parsing) does not pull in pydantic.
+(``goshfile.spec.pins``, used by the frontend's option parsing) does not load the model and the YAML parser.
 """
 
 from __future__ import annotations

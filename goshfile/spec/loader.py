@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
 
-from pydantic import ValidationError
-
 from goshfile.errors import Problem, SpecError
 from goshfile.files import read_small_file
 from goshfile.secrets import REFUSAL, looks_secret
@@ -26,8 +24,8 @@ from goshfile.spec import limits
 from goshfile.spec.checks import check_values
 from goshfile.spec.document import Document, Path, decode, decode_bytes
 from goshfile.spec.gcpause import collector_paused
-from goshfile.spec.messages import describe
-from goshfile.spec.model import MOUNT_TAGS, Goshfile, GoshMount
+from goshfile.spec.model import GOSHFILE, Goshfile, GoshMount
+from goshfile.spec.shapes import Failure
 from goshfile.spec.sources import uses
 
 _REF = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -74,52 +72,10 @@ def _substitute(value: Any, args: dict[str, str]) -> Any:
     return value
 
 
-def _data_path(doc: Document, data: Any, loc: tuple[int | str, ...], missing: bool = False) -> tuple[Path, bool]:
-    """Map a pydantic error location to a path in the data (dropping union tags).
-
-    Returns the path and whether the error is about a key (not a value). Only a
-    ``missing`` error names a field that is not in the data; any other unknown
-    part of the location is a union tag (``constrained-str``, ``list[...]``).
-    """
-    path: list[str | int] = []
-    current = data
-    at_key = False
-    for i, part in enumerate(loc):
-        if part == "[key]":
-            at_key = True
-            break
-        if isinstance(current, dict) and part in current:
-            path.append(part)
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
-            path.append(part)
-            current = current[part]
-        elif missing and i == len(loc) - 1 and isinstance(part, str) and isinstance(current, dict):
-            path.append(part)  # a missing field: report it by name
-            at_key = True
-    return tuple(path), at_key
-
-
-def _drop_mount_tags(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
-    """Remove the union tag pydantic puts after a mount's index (``mounts, 0, "gosh", "dst"``).
-
-    A tag is not a field: kept, it would be taken for the mount's ``gosh`` key.
-    """
-    return tuple(
-        part
-        for k, part in enumerate(loc)
-        if not (k >= 2 and loc[k - 2] == "mounts" and isinstance(loc[k - 1], int) and part in MOUNT_TAGS)
-    )
-
-
-def _validation_problems(doc: Document, data: Any, exc: ValidationError) -> list[Problem]:
+def _validation_problems(doc: Document, failures: list[Failure]) -> list[Problem]:
     seen: dict[str, Problem] = {}
-    for err in exc.errors(include_url=False):
-        loc = _drop_mount_tags(tuple(err["loc"]))
-        path, at_key = _data_path(doc, data, loc, missing=err["type"] == "missing")
-        if err["type"] == "extra_forbidden":
-            at_key = True
-        problem = doc.problem(path, describe(err, path), at_key=at_key and err["type"] != "missing")
+    for failure in failures:
+        problem = doc.problem(failure.path, failure.message, at_key=failure.at_key)
         key = problem.path
         if key in seen and seen[key].message != problem.message:
             # a value that fits no member of a union: say what would fit
@@ -234,10 +190,10 @@ def load_document(doc: Document, build_args: dict[str, str] | None = None, allow
             warnings.append(f"build args not declared in {doc.filename} 'args' were ignored: {', '.join(unused)}")
         data = {k: (_substitute(v, values) if k != "args" else v) for k, v in data.items()}
     _check_semantics(doc, data, problems)
-    try:
-        spec = Goshfile.model_validate(data)
-    except ValidationError as exc:
-        raise SpecError(problems + _validation_problems(doc, data, exc)) from None
+    failures: list[Failure] = []
+    spec = GOSHFILE.check(data, (), failures)
+    if failures:
+        raise SpecError(problems + _validation_problems(doc, failures))
     _check_sources(doc, spec, allow_refs, problems)
     check_values(doc, spec, problems)
     if problems:

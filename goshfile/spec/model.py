@@ -1,20 +1,23 @@
 """The typed goshfile model (apiVersion 1).
 
-Pydantic models in strict mode: no coercion (``8080`` is not a string, so
-YAML's ``yes``/``no``/number surprises become errors), unknown keys are
-errors (``x-`` keys are removed before validation), and the JSON schema that
-editors use is generated from these classes (:func:`goshfile.spec.schema.json_schema`).
+Frozen records (:mod:`goshfile.spec.records`) whose fields carry their shapes
+(:mod:`goshfile.spec.shapes`): strict, with no coercion (``8080`` is not a string, so
+YAML's ``yes``/``no``/number surprises become errors), unknown keys are errors (``x-``
+keys are removed before validation), and the JSON schema that editors use is generated
+from the same declarations (:func:`goshfile.spec.schema.json_schema`). It imports no
+validation library, so the frontend pays nothing for it at start-up.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from dataclasses import dataclass
+from typing import Any
 
 from goshfile.errors import InputError
 from goshfile.gosh.url import GoshUrl as ParsedGoshUrl
+from goshfile.spec.records import Record, Ref, attr
+from goshfile.spec.shapes import Either, Flag, ListOf, MapOf, Maybe, Number, OneOf, Shape, Tagged, Text
 
 _GOSH_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}"  # DAO and repository names, as the node stores them
 GOSH_URL = re.compile(
@@ -24,90 +27,102 @@ GOSH_URL = re.compile(
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$")
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SECRET_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+MAX_ID = 2**32 - 1  # uid, gid: uint32 in BuildKit's LLB
 
 
-def _absolute(value: str) -> str:
+def _absolute(value: str) -> None:
     if not value.startswith("/"):
         raise ValueError("must be an absolute path (start with /)")
-    return value
 
 
-def _env_name(value: str) -> str:
+def _env_name(value: str) -> None:
     if not value or "=" in value:
         raise ValueError("must be a variable name without '='")
-    return value
 
 
-NonEmpty = Annotated[str, Field(min_length=1)]
-AbsPath = Annotated[str, Field(min_length=1), AfterValidator(_absolute)]
-EnvMap = dict[Annotated[str, AfterValidator(_env_name)], str]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
-
-
-class CacheMount(_Model):
-    """A persistent cache directory shared between builds (BuildKit cache mount)."""
-
-    type: Literal["cache"]
-    dst: AbsPath
-    id: NonEmpty | None = Field(None, description="Cache namespace; defaults to dst.")
-    sharing: Literal["shared", "private", "locked"] = "shared"
-
-
-class TmpfsMount(_Model):
-    """An empty tmpfs, gone after the step."""
-
-    type: Literal["tmpfs"]
-    dst: AbsPath
-    size: Annotated[int, Field(gt=0)] | None = Field(None, description="Size limit in bytes.")
-
-
-class BindMount(_Model):
-    """A directory of an earlier step's result or of a named build context."""
-
-    type: Literal["bind"]
-    dst: AbsPath
-    from_: NonEmpty = Field(alias="from", description="An earlier step's name or a named build context.")
-    src: AbsPath = "/"
-    readonly: bool = True
-
-
-def _gosh_url(value: str) -> str:
+def _gosh_url(value: str) -> None:
     """Checked by the parser the fetch uses (:mod:`goshfile.gosh.url`): lint refuses what the fetch would."""
     try:
         ParsedGoshUrl.parse(value)
     except InputError as exc:
         raise ValueError(str(exc)) from None
-    return value
 
 
-SECRET_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-MAX_ID = 2**32 - 1  # uid, gid: uint32 in BuildKit's LLB
-SecretId = Annotated[str, Field(pattern=SECRET_ID.pattern)]
-Uint32 = Annotated[int, Field(ge=0, le=MAX_ID)]
-FileMode = Annotated[
-    int, Field(ge=0, le=0o7777, description="File mode: a number, e.g. 0400 (YAML reads a leading 0 as octal) or 256.")
-]
+_NAME_HINT = "must be a name of letters, digits and _ (not starting with a digit)"
+NON_EMPTY = Text(min_length=1)
+ABS_PATH = Text(min_length=1, after=_absolute)
+STRING = Text()
+STRINGS = ListOf(STRING)
+ENV_MAP = MapOf(Text(after=_env_name), STRING)
+NAME_KEY = Text(pattern=NAME.pattern, invalid=_NAME_HINT)
+SECRET_ID_TEXT = Text(pattern=SECRET_ID.pattern)
+UINT32 = Number(ge=0, le=MAX_ID)
+FILE_MODE = Number(ge=0, le=0o7777, doc="File mode: a number, e.g. 0400 (YAML reads a leading 0 as octal) or 256.")
+GOSH_URL_TEXT = Text(
+    pattern=GOSH_URL.pattern,
+    invalid="must be a gosh:// URL: gosh://0:<64 hex>/<dao>/<repo>",
+    after=_gosh_url,
+    doc="gosh[::net]://0:<64 hex>/<dao>/<repo>[#ref][:subdir]",
+)
+REVISION_TEXT = Text(
+    pattern=REVISION.pattern,
+    invalid="must be a full commit id (40 lowercase hex characters)",
+    doc="A commit id (40 hex); a branch or tag only with goshfile build --allow-ref.",
+)
 
 
-class SecretMount(_Model):
+@dataclass(frozen=True, kw_only=True)
+class CacheMount(Record):
+    """A persistent cache directory shared between builds (BuildKit cache mount)."""
+
+    type: str = attr(OneOf("cache"))
+    dst: str = attr(ABS_PATH)
+    id: str | None = attr(Maybe(NON_EMPTY), default=None, doc="Cache namespace; defaults to dst.")
+    sharing: str = attr(OneOf("shared", "private", "locked"), default="shared")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TmpfsMount(Record):
+    """An empty tmpfs, gone after the step."""
+
+    type: str = attr(OneOf("tmpfs"))
+    dst: str = attr(ABS_PATH)
+    size: int | None = attr(Maybe(Number(gt=0)), default=None, doc="Size limit in bytes.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BindMount(Record):
+    """A directory of an earlier step's result or of a named build context."""
+
+    type: str = attr(OneOf("bind"))
+    dst: str = attr(ABS_PATH)
+    from_: str = attr(NON_EMPTY, alias="from", doc="An earlier step's name or a named build context.")
+    src: str = attr(ABS_PATH, default="/")
+    readonly: bool = attr(Flag(), default=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecretMount(Record):
     """A build secret (``--secret id=ID,src=FILE|env=VAR``) as a file and/or an environment variable.
 
     The value is never stored: not in the image, its labels or its provenance (which records the id).
     """
 
-    type: Literal["secret"]
-    id: SecretId
-    dst: AbsPath | None = Field(None, description="File path; default /run/secrets/<id> (unless only env is given).")
-    env: Annotated[str, Field(pattern=NAME.pattern)] | None = Field(
-        None, description="Also (or only) expose the value as this environment variable."
+    type: str = attr(OneOf("secret"))
+    id: str = attr(SECRET_ID_TEXT)
+    dst: str | None = attr(
+        Maybe(ABS_PATH), default=None, doc="File path; default /run/secrets/<id> (unless only env is given)."
     )
-    required: bool = Field(True, description="Fail the build before any step runs when the secret is not given.")
-    mode: FileMode = 0o400
-    uid: Uint32 = 0
-    gid: Uint32 = 0
+    env: str | None = attr(
+        Maybe(Text(pattern=NAME.pattern)),
+        default=None,
+        doc="Also (or only) expose the value as this environment variable.",
+    )
+    required: bool = attr(Flag(), default=True, doc="Fail the build before any step runs when the secret is not given.")
+    mode: int = attr(FILE_MODE, default=0o400)
+    uid: int = attr(UINT32, default=0)
+    gid: int = attr(UINT32, default=0)
 
     @property
     def target(self) -> str | None:
@@ -117,64 +132,61 @@ class SecretMount(_Model):
         return self.dst or f"/run/secrets/{self.id}"
 
 
-class SshMount(_Model):
+@dataclass(frozen=True, kw_only=True)
+class SshMount(Record):
     """The client's ssh agent (``--ssh ID[=SOCKET|KEY]``), as a socket with SSH_AUTH_SOCK pointing at it."""
 
-    type: Literal["ssh"]
-    id: SecretId = "default"
-    dst: AbsPath | None = Field(None, description="Socket path; default /run/buildkit/ssh_agent.<n>.")
-    required: bool = True
-    mode: FileMode = 0o600
-    uid: Uint32 = 0
-    gid: Uint32 = 0
+    type: str = attr(OneOf("ssh"))
+    id: str = attr(SECRET_ID_TEXT, default="default")
+    dst: str | None = attr(Maybe(ABS_PATH), default=None, doc="Socket path; default /run/buildkit/ssh_agent.<n>.")
+    required: bool = attr(Flag(), default=True)
+    mode: int = attr(FILE_MODE, default=0o600)
+    uid: int = attr(UINT32, default=0)
+    gid: int = attr(UINT32, default=0)
 
 
-GoshUrl = Annotated[
-    str,
-    Field(pattern=GOSH_URL.pattern, description="gosh[::net]://0:<64 hex>/<dao>/<repo>[#ref][:subdir]"),
-    AfterValidator(_gosh_url),
-]
-Revision = Annotated[
-    str,
-    Field(
-        pattern=REVISION.pattern,
-        description="A commit id (40 hex); a branch or tag only with goshfile build --allow-ref.",
-    ),
-]
-
-
-class GoshSource(_Model):
+@dataclass(frozen=True, kw_only=True)
+class GoshSource(Record):
     """A GOSH repository at a commit."""
 
-    gosh: GoshUrl
-    commit: Revision | None = None
+    gosh: str = attr(GOSH_URL_TEXT)
+    commit: str | None = attr(Maybe(REVISION_TEXT), default=None)
 
-    @model_validator(mode="after")
-    def _pinned(self) -> GoshSource:
+    def check(self) -> None:
         if self.commit is None and "#" not in self.gosh:
             raise ValueError("a gosh source needs 'commit' (or a #ref in its URL)")
-        return self
 
 
-class GoshMount(_Model):
+@dataclass(frozen=True, kw_only=True)
+class GoshMount(Record):
     """A GOSH repository mounted into a run step: inline (GOSH's field names) or a named source."""
 
-    type: Literal["gosh"] = "gosh"
-    gosh: GoshUrl | None = None
-    commit: Revision | None = None
-    source: NonEmpty | None = Field(None, description="A name from the top-level 'sources'.")
-    dst: AbsPath
-    readonly: bool = True
+    type: str = attr(OneOf("gosh"), default="gosh")
+    gosh: str | None = attr(Maybe(GOSH_URL_TEXT), default=None)
+    commit: str | None = attr(Maybe(REVISION_TEXT), default=None)
+    source: str | None = attr(Maybe(NON_EMPTY), default=None, doc="A name from the top-level 'sources'.")
+    dst: str = attr(ABS_PATH)
+    readonly: bool = attr(Flag(), default=True)
 
-    @model_validator(mode="after")
-    def _one_form(self) -> GoshMount:
+    def check(self) -> None:
         if (self.gosh is None) == (self.source is None):
             raise ValueError("a gosh mount needs either 'gosh' (with 'commit') or 'source'")
         if self.source is not None and self.commit is not None:
             raise ValueError("'commit' goes with 'gosh', not with 'source'")
         if self.gosh is not None and self.commit is None and "#" not in self.gosh:
             raise ValueError("a gosh mount needs 'commit' (or a #ref in its URL)")
-        return self
+
+
+Mount = CacheMount | TmpfsMount | BindMount | GoshMount | SecretMount | SshMount
+MOUNT_SHAPES: dict[str, Shape] = {
+    "cache": Ref(CacheMount),
+    "tmpfs": Ref(TmpfsMount),
+    "bind": Ref(BindMount),
+    "gosh": Ref(GoshMount),
+    "secret": Ref(SecretMount),
+    "ssh": Ref(SshMount),
+}
+MOUNT_TAGS = frozenset(MOUNT_SHAPES)
 
 
 def _mount_kind(value: Any) -> str | None:
@@ -184,34 +196,32 @@ def _mount_kind(value: Any) -> str | None:
     return None
 
 
-MOUNT_TAGS = frozenset({"cache", "tmpfs", "bind", "gosh", "secret", "ssh"})
-Mount = Annotated[
-    Annotated[CacheMount, Tag("cache")]
-    | Annotated[TmpfsMount, Tag("tmpfs")]
-    | Annotated[BindMount, Tag("bind")]
-    | Annotated[GoshMount, Tag("gosh")]
-    | Annotated[SecretMount, Tag("secret")]
-    | Annotated[SshMount, Tag("ssh")],
-    Discriminator(_mount_kind, custom_error_type="mount_kind", custom_error_message="unknown mount"),
-]
+MOUNT = Tagged(
+    _mount_kind,
+    MOUNT_SHAPES,
+    tag_key="type",
+    untagged="a mount needs a 'type' (cache, tmpfs, bind, secret or ssh) or a 'gosh' URL",
+    unknown="must be one of: " + ", ".join(MOUNT_SHAPES),
+)
 
 
-class Run(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Run(Record):
     """Run a command in the image being built."""
 
-    command: Annotated[list[str], Field(min_length=1)]
-    args: list[str] = []
-    env: EnvMap = {}
-    workdir: AbsPath | None = None
-    user: NonEmpty | None = None
-    network: Literal["none", "default"] = Field(
-        "none",
-        description="none (the default), or default: the step may reach the network and the image is non-hermetic.",
+    command: list[str] = attr(ListOf(STRING, min_length=1))
+    args: list[str] = attr(STRINGS, default=[])
+    env: dict[str, str] = attr(ENV_MAP, default={})
+    workdir: str | None = attr(Maybe(ABS_PATH), default=None)
+    user: str | None = attr(Maybe(NON_EMPTY), default=None)
+    network: str = attr(
+        OneOf("none", "default"),
+        default="none",
+        doc="none (the default), or default: the step may reach the network and the image is non-hermetic.",
     )
-    mounts: list[Mount] = []
+    mounts: list[Mount] = attr(ListOf(MOUNT), default=[])
 
-    @model_validator(mode="after")
-    def _distinct_mounts(self) -> Run:
+    def check(self) -> None:
         seen: dict[str, int] = {}
         for j, mount in enumerate(self.mounts):
             dst = mount.target if isinstance(mount, SecretMount) else mount.dst
@@ -223,30 +233,31 @@ class Run(_Model):
             if dst in seen:
                 raise ValueError(f"mounts[{j}] and mounts[{seen[dst]}] are both mounted at {dst}")
             seen[dst] = j
-        return self
 
 
-class Copy(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Copy(Record):
     """Copy files from the build context, a named context, a gosh source or an earlier step."""
 
-    src: NonEmpty | Annotated[list[NonEmpty], Field(min_length=1)]
-    dst: NonEmpty
-    from_: NonEmpty | None = Field(
-        None, alias="from", description="An earlier step's name, a name from 'sources', or a named build context."
+    src: str | list[str] = attr(Either(NON_EMPTY, ListOf(NON_EMPTY, min_length=1)))
+    dst: str = attr(NON_EMPTY)
+    from_: str | None = attr(
+        Maybe(NON_EMPTY),
+        default=None,
+        alias="from",
+        doc="An earlier step's name, a name from 'sources', or a named build context.",
     )
-    gosh: GoshUrl | None = None
-    commit: Revision | None = None
-    chown: NonEmpty | None = None
+    gosh: str | None = attr(Maybe(GOSH_URL_TEXT), default=None)
+    commit: str | None = attr(Maybe(REVISION_TEXT), default=None)
+    chown: str | None = attr(Maybe(NON_EMPTY), default=None)
 
-    @model_validator(mode="after")
-    def _one_origin(self) -> Copy:
+    def check(self) -> None:
         if self.gosh is not None and self.from_ is not None:
             raise ValueError("a copy takes either 'from' or 'gosh', not both")
         if self.commit is not None and self.gosh is None:
             raise ValueError("'commit' goes with 'gosh'")
         if self.gosh is not None and self.commit is None and "#" not in self.gosh:
             raise ValueError("a copy from gosh needs 'commit' (or a #ref in its URL)")
-        return self
 
     @property
     def sources(self) -> list[str]:
@@ -254,35 +265,43 @@ class Copy(_Model):
         return [self.src] if isinstance(self.src, str) else list(self.src)
 
 
-class Step(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Step(Record):
     """One build step: exactly one of ``run`` or ``copy``."""
 
-    name: NonEmpty
-    run: Run | None = None
-    copy_: Copy | None = Field(None, alias="copy")
+    name: str = attr(NON_EMPTY)
+    run: Run | None = attr(Maybe(Ref(Run)), default=None)
+    copy_: Copy | None = attr(Maybe(Ref(Copy)), default=None, alias="copy")
 
-    @model_validator(mode="after")
-    def _one_action(self) -> Step:
+    def check(self) -> None:
         if (self.run is None) == (self.copy_ is None):
             raise ValueError("a step needs exactly one of 'run' or 'copy'")
-        return self
 
 
-class Goshfile(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Goshfile(Record):
     """A goshfile, apiVersion 1."""
 
-    apiVersion: Literal[1]
-    image: NonEmpty = Field(description="Base image: a tag (bash:latest) or a digest (name@sha256:...).")
-    entrypoint: list[str] | None = None
-    cmd: list[str] | None = None
-    env: EnvMap = {}
-    workdir: AbsPath | None = None
-    user: NonEmpty | None = None
-    labels: dict[NonEmpty, str] = {}
-    args: dict[Annotated[str, Field(pattern=NAME.pattern)], str | None] = Field(
-        {}, description="Build arguments: name -> default (null: must be given with --build-arg)."
+    apiVersion: int = attr(OneOf(1))
+    image: str = attr(NON_EMPTY, doc="Base image: a tag (bash:latest) or a digest (name@sha256:...).")
+    entrypoint: list[str] | None = attr(Maybe(STRINGS), default=None)
+    cmd: list[str] | None = attr(Maybe(STRINGS), default=None)
+    env: dict[str, str] = attr(ENV_MAP, default={})
+    workdir: str | None = attr(Maybe(ABS_PATH), default=None)
+    user: str | None = attr(Maybe(NON_EMPTY), default=None)
+    labels: dict[str, str] = attr(MapOf(NON_EMPTY, STRING), default={})
+    args: dict[str, str | None] = attr(
+        MapOf(NAME_KEY, Maybe(STRING)),
+        default={},
+        doc="Build arguments: name -> default (null: must be given with --build-arg).",
     )
-    sources: dict[Annotated[str, Field(pattern=NAME.pattern)], GoshSource] = Field(
-        {}, description="GOSH repositories named once, used by 'source:' mounts and 'from:' copies."
+    sources: dict[str, GoshSource] = attr(
+        MapOf(NAME_KEY, Ref(GoshSource)),
+        default={},
+        doc="GOSH repositories named once, used by 'source:' mounts and 'from:' copies.",
     )
-    steps: list[Step] = []
+    steps: list[Step] = attr(ListOf(Ref(Step)), default=[])
+
+
+GOSHFILE = Ref(Goshfile)
+"""The shape of a whole goshfile: ``GOSHFILE.check(data, (), failures)``."""

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from goshfile.spec.model import Goshfile
+from goshfile.spec.model import GOSHFILE
 
 SCHEMA_ID = "https://goshfile.dev/schema/goshfile-v1.json"
 
 
 def json_schema() -> dict[str, Any]:
     """The JSON schema of goshfile apiVersion 1 (fields starting with ``x-`` are allowed anywhere)."""
-    schema = Goshfile.model_json_schema(by_alias=True)
+    defs: dict[str, Any] = {}
+    GOSHFILE.schema(defs)
+    schema: dict[str, Any] = defs.pop("Goshfile")
+    schema["$defs"] = defs
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID
     schema["title"] = "goshfile"

@@ -42,9 +42,7 @@ def test_a_goshfile_using_every_field_loads() -> None:
     cache, tmpfs, bind, inline, named = run.mounts
     assert cache == CacheMount(type="cache", dst="/root/.cache", id="build-cache", sharing="locked")
     assert tmpfs == TmpfsMount(type="tmpfs", dst="/tmp", size=1048576)
-    assert bind == BindMount.model_validate(
-        {"type": "bind", "dst": "/ctx", "from": "context", "src": "/sub", "readonly": False}
-    )
+    assert bind == BindMount(type="bind", dst="/ctx", from_="context", src="/sub", readonly=False)
     assert isinstance(inline, GoshMount) and (inline.gosh, inline.commit) == (GOSH_URL, COMMIT)
     assert isinstance(named, GoshMount) and (named.source, named.gosh, named.readonly) == ("lib", None, True)
     assert collect.copy_ is not None and collect.run is None

@@ -14,13 +14,14 @@ def mount_problems(*mounts: str) -> list[str]:
     return problems(RUN + "".join(f"        - {m}\n" for m in mounts))
 
 
-MOUNT_KIND = "a mount needs 'type: cache', 'type: tmpfs' or 'type: bind', or a 'gosh' URL"
+MOUNT_KIND = "a mount needs a 'type' (cache, tmpfs, bind, secret or ssh) or a 'gosh' URL"
+MOUNT_TYPES = "must be one of: cache, tmpfs, bind, gosh, secret, ssh"
 
 
 @pytest.mark.parametrize(
     ("mount", "expected"),
     [
-        ("{type: weird, dst: /x}", f"8:11: steps[0].run.mounts[0]: {MOUNT_KIND}"),
+        ("{type: weird, dst: /x}", f"8:18: steps[0].run.mounts[0].type: {MOUNT_TYPES}"),
         ("{dst: /x}", f"8:11: steps[0].run.mounts[0]: {MOUNT_KIND}"),
         ("just-a-string", f"8:11: steps[0].run.mounts[0]: {MOUNT_KIND}"),
         ("{type: cache}", "8:11: steps[0].run.mounts[0].dst: is required"),
