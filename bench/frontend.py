@@ -68,12 +68,10 @@ NOOP_TAG = "goshfile-bench:noop-frontend"  # a static binary that exits at once
 PYTHON_TAG = "goshfile-bench:python-frontend"  # the frontend image's Python, importing nothing
 LIBS_TAG = "goshfile-bench:libraries-frontend"  # the same Python loading the frontend's libraries, nothing else
 # What the libraries floor runs: the frontend's libraries loaded as a build loads them (grpcio's channel
-# module, protobuf's descriptor pool, PyYAML's C loader, pydantic with one model built), then nothing;
+# module, protobuf's descriptor pool, PyYAML's C loader), then nothing;
 # with the start-up tuning the frontend applies to itself (goshfile.frontend.startup), like for like.
 LIBS_CODE = (
-    "import gc, os; gc.disable(); os.environ['PYDANTIC_DISABLE_PLUGINS'] = '__all__'; "
-    "import grpc, google.protobuf.descriptor_pool, yaml; from yaml import CSafeLoader; "
-    "import pydantic; pydantic.create_model('M', x=(int, 0))"
+    "import gc; gc.disable(); import grpc, google.protobuf.descriptor_pool, yaml; from yaml import CSafeLoader"
 )
 BUSYBOX = Path("/bin/busybox")  # Debian's busybox-static (scripts/install-system.sh)
 FRONTEND_LABELS = 'LABEL moby.buildkit.frontend.network.none="true"\n'  # as the goshfile frontend image says
@@ -374,7 +372,7 @@ def print_compare(result: dict[str, Any]) -> None:
     print(
         f"  floors:     noop = {result['floors']['noop']} (static busybox true), "
         f"python = {result['floors']['python']} (-c pass), "
-        f"libraries = {result['floors']['libraries']} (grpc, protobuf, yaml, pydantic loaded)"
+        f"libraries = {result['floors']['libraries']} (grpc, protobuf, yaml loaded)"
     )
     print()
     print(f"  {'mode':<5} {'frontend':<11} {'median':>7} {'min':>7} {'max':>7}  {'load':>5}   samples (s)")
