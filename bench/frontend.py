@@ -70,9 +70,7 @@ LIBS_TAG = "goshfile-bench:libraries-frontend"  # the same Python loading the fr
 # What the libraries floor runs: the frontend's libraries loaded as a build loads them (grpcio's channel
 # module, protobuf's descriptor pool, PyYAML's C loader), then nothing;
 # with the start-up tuning the frontend applies to itself (goshfile.frontend.startup), like for like.
-LIBS_CODE = (
-    "import gc; gc.disable(); import grpc, google.protobuf.descriptor_pool, yaml; from yaml import CSafeLoader"
-)
+LIBS_CODE = "import gc; gc.disable(); import grpc, google.protobuf.descriptor_pool, yaml; from yaml import CSafeLoader"
 BUSYBOX = Path("/bin/busybox")  # Debian's busybox-static (scripts/install-system.sh)
 FRONTEND_LABELS = 'LABEL moby.buildkit.frontend.network.none="true"\n'  # as the goshfile frontend image says
 IMAGE_PYTHON = "/usr/local/bin/goshfile-python"  # the interpreter in the frontend image
