@@ -33,7 +33,12 @@ command cannot do without, and doing nothing with them:
   the engine's API socket).
 
 Each goshfile command is printed with its ratio to its floor and the milliseconds above it:
-what goshfile's own code costs, whatever the libraries do.
+what goshfile's own code costs, whatever the libraries do. ``check``'s own cost is split in
+two, timed in the same rounds: **check imports** runs the interpreter importing exactly the
+modules ``goshfile check`` imports (found untimed with ``-X importtime``) and nothing else,
+so check imports minus the check libraries floor is what goshfile's modules cost to load,
+and check minus check imports is what the command does once loaded (parse the options,
+read the key and the ledger, verify, print).
 
 Ratios and targets: ``--help``, ``--version``, ``check``, ``addr`` <= 2.5x ``python -c pass``;
 ``verify`` <= 3x ``cosign verify --key``; ``sign`` <= 1.0x ``cosign sign --key``. The
@@ -160,6 +165,11 @@ class Fixture:
             "goshfile --help": [g, "--help"],
             "goshfile --version": [g, "--version"],
             "goshfile check": [g, "check", *n, self.public, self.digest],
+            "check imports": [
+                str(VENV_BIN / "python"),
+                "-c",
+                self.imports_of([g, "check", *n, self.public, self.digest]),
+            ],
             "goshfile addr": [g, "addr", *n, self.public, self.digest],
             "goshfile verify": [g, "verify", *n, self.image],
             "goshfile sign": [g, "sign", *n, "--key-file", self.key_file, "NEW"],
@@ -167,6 +177,19 @@ class Fixture:
             "cosign verify --key": [self.cosign, "verify", "--key", pub, "--insecure-ignore-tlog=true", self.pinned],
             "cosign sign --key": self.cosign_sign(),
         }
+
+    def imports_of(self, args: list[str]) -> str:
+        """A statement importing what the goshfile command ``args`` imports (from one untimed -X importtime run)."""
+        proc = run([str(VENV_BIN / "python"), "-X", "importtime", *args], self.env)
+        names = [
+            line.rsplit("|", 1)[1].strip()
+            for line in proc.stderr.splitlines()
+            if line.startswith("import time:") and "|" in line
+        ]
+        ours = sorted({n for n in names if n == "goshfile" or n.startswith("goshfile.")})
+        if not ours:
+            raise BenchError(f"{' '.join(args[:2])}: -X importtime listed no goshfile module")
+        return "import " + ", ".join(ours)
 
     def clean(self) -> None:
         subprocess.run(["docker", "image", "rm", self.image], capture_output=True, check=False)
@@ -234,6 +257,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             }
             for k, f in FLOORS.items()
         },
+        "check_split_ms": {
+            "own": round(1000 * (medians["goshfile check"] - medians["floor: check libraries"])),
+            "imports": round(1000 * (medians["check imports"] - medians["floor: check libraries"])),
+            "run": round(1000 * (medians["goshfile check"] - medians["check imports"])),
+        },
         "python_pass_over_cosign_version": round(medians["python -c pass"] / medians["cosign version"], 3),
     }
     if args.json:
@@ -257,6 +285,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  {name:<20} / {floor['floor']:<24} = {floor['ratio']:5.2f}x ({own})")
     for name, base in (("floor: click", "python -c pass"), ("floor: verify libraries", "cosign verify --key")):
         print(f"  {name:<20} / {base:<24} = {medians[name] / medians[base]:5.2f}x (what the floor alone costs)")
+    split = result["check_split_ms"]
+    print(
+        f"  goshfile check, its own {split['own']:+d} ms: {split['imports']:+d} ms loading goshfile's modules "
+        f"(check imports - check libraries), {split['run']:+d} ms running (check - check imports)"
+    )
     return 0
 
 

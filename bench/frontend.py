@@ -497,7 +497,7 @@ def breakdown(builds: Builds, runs: int, image: str) -> dict[str, Any]:
     summaries = {k: Summary(v) for k, v in samples.items()}
 
     # Inside one container: fresh interpreters without docker run's own cost.
-    stmts = {"pass": "pass", "startup imports": FRONTEND_IMPORTS, "all imports": ALL_IMPORTS}
+    stmts = {"pass": "pass", "libraries": LIBS_CODE, "startup imports": FRONTEND_IMPORTS, "all imports": ALL_IMPORTS}
     out = _docker_python(image, "-c", _IN_IMAGE_TIMER, IMAGE_PYTHON, str(max(10, 3 * runs)), json.dumps(stmts))
     in_image = {k: Summary(v) for k, v in json.loads(out.stdout).items()}
 
@@ -512,6 +512,7 @@ def breakdown(builds: Builds, runs: int, image: str) -> dict[str, Any]:
     start = in_image["pass"].median
     startup_imports = in_image["startup imports"].median - start
     all_imports = in_image["all imports"].median - start
+    libraries = in_image["libraries"].median - start
     extra = summaries[keys[1]].median - base
 
     def entry(seconds: float, **more: Any) -> dict[str, Any]:
@@ -538,6 +539,10 @@ def breakdown(builds: Builds, runs: int, image: str) -> dict[str, Any]:
                 startup_imports, share_of_extra=share(startup_imports)
             ),
             "(b) all imports of a build (+ convert, spec), wall": entry(all_imports, share_of_extra=share(all_imports)),
+            "(b) of which the libraries floor's imports, wall": entry(libraries, share_of_extra=share(libraries)),
+            "(b) of which goshfile's own modules, wall": entry(
+                all_imports - libraries, share_of_extra=share(all_imports - libraries)
+            ),
             "(b) all imports, -X importtime self total": entry(total_us / 1e6),
         },
         "in_image_statements": stmts,
