@@ -38,6 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -163,14 +164,14 @@ def measure_throughput(folder: Path, ops: int) -> dict[str, float]:
     public = signer.public_hex
     results: dict[str, float] = {}
     local = SqliteLedger(folder / "throughput-local.db")
-    results["local sign/s"] = throughput([lambda n=n: local.sign(signer, content(n)) for n in range(ops)])
-    results["local check/s"] = throughput([lambda n=n: local.check(public, content(n)) for n in range(ops)])
+    results["local sign/s"] = throughput([partial(local.sign, signer, content(n)) for n in range(ops)])
+    results["local check/s"] = throughput([partial(local.check, public, content(n)) for n in range(ops)])
     local.close()
     node = Node(folder / "throughput-http.db")
     try:
         http = HttpLedger(node.url)
-        results["http sign/s"] = throughput([lambda n=n: http.sign(signer, content(n)) for n in range(ops)])
-        results["http check/s"] = throughput([lambda n=n: http.check(public, content(n)) for n in range(ops)])
+        results["http sign/s"] = throughput([partial(http.sign, signer, content(n)) for n in range(ops)])
+        results["http check/s"] = throughput([partial(http.check, public, content(n)) for n in range(ops)])
         http.close()
     finally:
         node.stop()
@@ -202,10 +203,10 @@ class Target:
         missing = key(KEYS + 2).public_hex
         pairs = self.pairs[part]
         calls: dict[str, list[Callable[[], object]]] = {
-            "local get": [lambda p=p, c=c: self.local.get(p, c) for p, c in pairs],
-            "local check": [lambda p=p, c=c: self.local.check(p, c) for p, c in pairs],
-            "local check (absent)": [lambda c=c: self.local.check(missing, c) for _, c in pairs],
-            "http check": [lambda p=p, c=c: self.http.check(p, c) for p, c in pairs],
+            "local get": [partial(self.local.get, p, c) for p, c in pairs],
+            "local check": [partial(self.local.check, p, c) for p, c in pairs],
+            "local check (absent)": [partial(self.local.check, missing, c) for _, c in pairs],
+            "http check": [partial(self.http.check, p, c) for p, c in pairs],
         }
         for name, batch in calls.items():
             self.times[name] += timed(batch)

@@ -37,6 +37,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from goshfile.frontend.convert import BaseImage, convert
@@ -143,9 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for round_ in range(args.rounds):
         for n in sizes:
             text, one = texts[n], loaded[n]
-            samples["decode"][n].append(timed(lambda text=text: decode(text)) / n)
-            samples["lint"][n].append(timed(lambda text=text: lint(text)) / n)
-            samples["llb"][n].append(timed(lambda one=one: llb(one)) / n)
+            samples["decode"][n].append(timed(partial(decode, text)) / n)
+            samples["lint"][n].append(timed(partial(lint, text)) / n)
+            samples["llb"][n].append(timed(partial(llb, one)) / n)
         load.append(os.getloadavg()[0])
         print(f"round {round_ + 1}/{args.rounds} done (load {load[-1]:.2f})", file=sys.stderr)
 

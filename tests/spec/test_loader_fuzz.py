@@ -142,4 +142,6 @@ def test_mutated_goshfiles_load_or_fail_with_positions(data: bytes) -> None:
 
 def test_the_seeds_themselves_load() -> None:
     for seed in SEEDS:
-        assert check(seed) is not None
+        loaded = check(seed)
+        assert loaded is not None, "a seed of the fuzzers does not load: the mutations would start from an error"
+        assert [s.name for s in loaded.spec.steps] == [s["name"] for s in yaml.safe_load(seed)["steps"]]
