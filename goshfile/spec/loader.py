@@ -191,7 +191,7 @@ def load_document(doc: Document, build_args: dict[str, str] | None = None, allow
         data = {k: (_substitute(v, values) if k != "args" else v) for k, v in data.items()}
     _check_semantics(doc, data, problems)
     failures: list[Failure] = []
-    spec = GOSHFILE.check(data, (), failures)
+    spec: Goshfile = GOSHFILE.check(data, (), failures)
     if failures:
         raise SpecError(problems + _validation_problems(doc, failures))
     _check_sources(doc, spec, allow_refs, problems)
