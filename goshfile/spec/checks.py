@@ -12,10 +12,8 @@ import re
 from goshfile.errors import InputError, Problem
 from goshfile.images import reference
 from goshfile.spec.document import Document
-from goshfile.spec.model import Goshfile
+from goshfile.spec.model import MAX_ID, Goshfile
 
-MAX_ID = (1 << 32) - 1
-"""The largest user or group id (BuildKit stores them as 32-bit unsigned numbers)."""
 _ID = re.compile(r"[0-9]+")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,255}\$?")
 

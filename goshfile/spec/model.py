@@ -25,10 +25,12 @@ GOSH_URL = re.compile(
     rf"/{_GOSH_NAME}/{_GOSH_NAME}(#.*)?$"
 )
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
-REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$")
-NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-SECRET_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-MAX_ID = 2**32 - 1  # uid, gid: uint32 in BuildKit's LLB
+# Patterns the shapes compile (with their JSON-schema end of text) and the schema publishes.
+REVISION = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$"
+NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+SECRET_ID = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+MAX_ID = (1 << 32) - 1
+"""The largest user or group id (BuildKit stores them as 32-bit unsigned numbers)."""
 
 
 def _absolute(value: str) -> None:
@@ -55,8 +57,8 @@ ABS_PATH = Text(min_length=1, after=_absolute)
 STRING = Text()
 STRINGS = ListOf(STRING)
 ENV_MAP = MapOf(Text(after=_env_name), STRING)
-NAME_KEY = Text(pattern=NAME.pattern, invalid=_NAME_HINT)
-SECRET_ID_TEXT = Text(pattern=SECRET_ID.pattern)
+NAME_KEY = Text(pattern=NAME, invalid=_NAME_HINT)
+SECRET_ID_TEXT = Text(pattern=SECRET_ID)
 UINT32 = Number(ge=0, le=MAX_ID)
 FILE_MODE = Number(ge=0, le=0o7777, doc="File mode: a number, e.g. 0400 (YAML reads a leading 0 as octal) or 256.")
 GOSH_URL_TEXT = Text(
@@ -66,7 +68,7 @@ GOSH_URL_TEXT = Text(
     doc="gosh[::net]://0:<64 hex>/<dao>/<repo>[#ref][:subdir]",
 )
 REVISION_TEXT = Text(
-    pattern=REVISION.pattern,
+    pattern=REVISION,
     invalid="must be a full commit id (40 lowercase hex characters)",
     doc="A commit id (40 hex); a branch or tag only with goshfile build --allow-ref.",
 )
@@ -115,7 +117,7 @@ class SecretMount(Record):
         Maybe(ABS_PATH), default=None, doc="File path; default /run/secrets/<id> (unless only env is given)."
     )
     env: str | None = attr(
-        Maybe(Text(pattern=NAME.pattern)),
+        Maybe(Text(pattern=NAME)),
         default=None,
         doc="Also (or only) expose the value as this environment variable.",
     )
@@ -186,7 +188,6 @@ MOUNT_SHAPES: dict[str, Shape] = {
     "secret": Ref(SecretMount),
     "ssh": Ref(SshMount),
 }
-MOUNT_TAGS = frozenset(MOUNT_SHAPES)
 
 
 def _mount_kind(value: Any) -> str | None:

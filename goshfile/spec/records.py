@@ -19,7 +19,7 @@ import inspect
 from dataclasses import MISSING, dataclass
 from typing import Any, ClassVar
 
-from goshfile.spec.shapes import BAD, Failure, Maybe, Path, Shape
+from goshfile.spec.shapes import BAD, Failure, Maybe, Path, Shape, reason
 
 UNKNOWN = "unknown field (extension fields must start with x-)"
 
@@ -97,8 +97,7 @@ class Ref(Shape):
         try:
             record.check()
         except ValueError as exc:
-            text = str(exc)
-            out.append(Failure(path, text[:1].lower() + text[1:]))
+            out.append(Failure(path, reason(exc)))
             return BAD
         return record
 

@@ -47,7 +47,8 @@ class Failure:
     at_key: bool = False
 
 
-def _reason(exc: ValueError) -> str:
+def reason(exc: ValueError) -> str:
+    """A check's ValueError as a message: its text, starting lower-case (it follows a path and a colon)."""
     text = str(exc)
     return text[:1].lower() + text[1:]
 
@@ -97,7 +98,7 @@ class Text(Shape):
             try:
                 self.after(value)
             except ValueError as exc:
-                out.append(Failure(path, _reason(exc)))
+                out.append(Failure(path, reason(exc)))
                 return BAD
         return value
 
