@@ -16,7 +16,7 @@ from typing import TextIO
 
 from goshfile import dockerignore
 from goshfile.errors import EngineError, GoshfileError, InputError, SpecError
-from goshfile.frontend import probe, subrequests
+from goshfile.frontend import probe
 from goshfile.frontend.convert import BaseImage, Conversion, convert
 from goshfile.frontend.fit import fit
 from goshfile.frontend.gateway import UNKNOWN, Detail, Gateway, SolveError
@@ -87,6 +87,8 @@ class Frontend:
 
     def subrequest(self, request: str) -> dict[str, bytes]:
         """Answer a subrequest; nothing but the goshfile is read and no step runs."""
+        from goshfile.frontend import subrequests  # only here: a build's start-up never loads it
+
         if request == subrequests.DESCRIBE:
             return subrequests.describe()
         if request == subrequests.LINT:

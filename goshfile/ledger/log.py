@@ -15,13 +15,12 @@ the head the node stores with the log (compare with a head you noted to catch a 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from goshfile.errors import InputError
-from goshfile.ledger.proof import Proof, field, format_time
+from goshfile.ledger.proof import Proof, field, format_time, sha256
 
 GENESIS = "0" * 64
 LOG_DOMAIN = b"goshfile-ledger-record-v1\x00"
@@ -44,7 +43,7 @@ def record_hash(prev: str, proof: Proof) -> str:
             field(format_time(proof.recorded_at).encode()),
         )
     )
-    return hashlib.sha256(data).hexdigest()
+    return sha256(data).hex()
 
 
 @dataclass(frozen=True)

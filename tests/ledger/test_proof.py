@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from goshfile.errors import InputError
 from goshfile.keys import KeyPair, verify
 from goshfile.ledger import Proof, address, check_content, message, normalize_payer
-from goshfile.ledger.proof import CONTRACT_ID, TIME_FORMAT, check_address, format_time, parse_time
+from goshfile.ledger.proof import CONTRACT_ID, TIME_FORMAT, check_address, format_time, parse_time, sha256
 from tests.ledger.helpers import ALICE, BOB, DIGEST, OTHER_DIGEST
 
 # Fixed here so that any change to the address derivation fails a test (addresses are published).
@@ -23,6 +23,12 @@ ALICE_DIGEST_ADDRESS = "0:3d9cf437e87fc9f3c2a960c70564210291195197ea388edf4da805
 def _proof(content: str = DIGEST, signer: KeyPair = ALICE) -> Proof:
     signature = signer.sign(message(signer.public_hex, content))
     return Proof(address(signer.public_hex, content), signer.public_hex, content, signature, datetime.now(UTC))
+
+
+@given(st.binary(max_size=4096))
+def test_the_ledgers_sha256_is_sha256(data: bytes) -> None:
+    # libsodium's, so that a check loads no OpenSSL; it must agree with hashlib's on any input
+    assert sha256(data) == hashlib.sha256(data).digest()
 
 
 def test_contract_id_is_the_hash_of_its_name() -> None:
