@@ -31,6 +31,10 @@ command cannot do without, and doing nothing with them:
 - the same plus ``httpx``, ``httpcore`` and ``http.client`` (``verify``: the registry through the HTTP
   client library, loaded as ``goshfile.httpclient`` loads it, without its console module;
   the engine's API socket).
+- **check job**: the least program doing ``check``'s job with the same libraries (a click
+  group and command with the same option and arguments, the address by libsodium's SHA-256,
+  one read-only SQLite query, one ed25519 verification, ``true``), checked untimed to print
+  ``true``; the floor of ``check``/``addr``.
 
 Each goshfile command is printed with its ratio to its floor and the milliseconds above it:
 what goshfile's own code costs, whatever the libraries do. ``check``'s own cost is split in

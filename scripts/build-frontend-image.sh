@@ -25,6 +25,7 @@ lock=dockerfiles/frontend-requirements.txt
 rm -rf "$ctx" && mkdir -p "$ctx/site"
 pipq() { "$py" -m pip install -q --disable-pip-version-check --no-compile --target "$ctx/site" "$@" 2>&1 | grep -v '^WARNING: Location' >&2 || true; }
 pipq --no-deps .
+rm -rf "$ctx/site/bin"  # its console script; the next install would warn that bin/ exists
 pipq --only-binary=:all: --implementation cp --python-version 3.11 "${plat[@]}" --require-hashes -r "$lock"
 [ -d "$ctx/site/goshfile" ] && [ -d "$ctx/site/grpc" ] || { log "installing the frontend's Python packages failed"; exit 1; }
 rm -rf "$ctx/site/bin"
