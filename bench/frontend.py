@@ -33,10 +33,19 @@ spec loader, which may be imported late), and ``-X importtime`` of the latter (t
 cumulative imports, the import tree, self time by package); (c) a warm build of the
 seed with the frontend given as ``--build-arg BUILDKIT_SYNTAX=IMAGE``.
 
+Floors, built by the bench from the frontend image (nothing pulled) and given as the file's
+``# syntax`` line: **noop** (a static busybox ``true``), **python** (the image's interpreter,
+``-c pass``), **libraries** (the interpreter loading grpcio, protobuf's descriptor pool and
+PyYAML's C loader, then exiting), which return no result, so their builds fail and are timed
+until they do; and **job** (``bench/floor_frontend.py``): the least frontend that does the
+build's job with the same libraries (read the file, load it, resolve the base image, solve the
+steps, return the result with the base image's config), so it runs the steps, cold too, and its
+builds succeed. goshfile's cost above the job floor is goshfile's own structure.
+
 Warning: the cold mode prunes the whole BuildKit cache of the engine (every
-project's). Only the tags ``goshfile-bench:ours`` and ``goshfile-bench:dockerfile``
-are written; the untagged images that earlier builds leave behind when a tag moves
-are removed at the end.
+project's). Only the tags ``goshfile-bench:ours``, ``goshfile-bench:dockerfile``,
+``goshfile-bench:job`` and the floor frontends' are written; the untagged images
+that earlier builds leave behind when a tag moves are removed at the end.
 """
 
 from __future__ import annotations
@@ -67,6 +76,9 @@ OWN_COST_TARGET = 0.10  # seconds: goshfile warm minus the no-op frontend warm
 NOOP_TAG = "goshfile-bench:noop-frontend"  # a static binary that exits at once
 PYTHON_TAG = "goshfile-bench:python-frontend"  # the frontend image's Python, importing nothing
 LIBS_TAG = "goshfile-bench:libraries-frontend"  # the same Python loading the frontend's libraries, nothing else
+JOB_TAG = "goshfile-bench:job-frontend"  # the least frontend doing the build's job with those libraries
+JOB_OUT_TAG = "goshfile-bench:job"  # what the job floor builds
+JOB_SCRIPT = Path(__file__).resolve().parent / "floor_frontend.py"
 # What the libraries floor runs: the frontend's libraries loaded as a build loads them (grpcio's channel
 # module, protobuf's descriptor pool, PyYAML's C loader), then nothing;
 # with the start-up tuning the frontend applies to itself (goshfile.frontend.startup), like for like.
@@ -179,6 +191,17 @@ class Builds:
         """Build the Dockerfile through the builtin frontend; seconds."""
         return self._build(self.dockerfile, THEIRS_TAG)
 
+    def job(self) -> float:
+        """Build the goshfile through the job floor (:mod:`floor_frontend`), which returns a result; seconds."""
+        floor_file = self.dockerfile.parent / "floor-job.yaml"
+        if not floor_file.exists():
+            lines = self.goshfile.read_text().splitlines(keepends=True)
+            floor_file.write_text(f"# syntax={JOB_TAG}\n" + "".join(lines[1:]))
+        args = ["buildx", "build", "--progress=quiet", "-f", str(floor_file), "-t", JOB_OUT_TAG]
+        seconds, out = timed_docker(*args, str(self.goshfile.parent))
+        self.image_ids.update(re.findall(r"sha256:[0-9a-f]{64}", out))
+        return seconds
+
     def floor(self, image: str) -> float:
         """Build the goshfile with a floor frontend named in its ``# syntax`` line, as ours is; seconds.
 
@@ -245,6 +268,15 @@ def build_floor_images(frontend: str, work: Path) -> None:
     libs_entry = [*entry[: entry.index("-m")], "-c", LIBS_CODE]
     (libs / "Dockerfile").write_text(f"FROM {frontend}\n{FRONTEND_LABELS}ENTRYPOINT {json.dumps(libs_entry)}\n")
     docker("buildx", "build", "--progress=quiet", "-t", LIBS_TAG, str(libs))
+    job = work / "job"
+    job.mkdir()
+    (job / "floor_frontend.py").write_text(JOB_SCRIPT.read_text())
+    job_entry = [*entry[: entry.index("-m")], "/opt/goshfile-bench/floor_frontend.py"]
+    (job / "Dockerfile").write_text(
+        f"FROM {frontend}\nCOPY floor_frontend.py /opt/goshfile-bench/floor_frontend.py\n"
+        f"{FRONTEND_LABELS}ENTRYPOINT {json.dumps(job_entry)}\n"
+    )
+    docker("buildx", "build", "--progress=quiet", "-t", JOB_TAG, str(job))
 
 
 def prune_cache() -> None:
@@ -301,7 +333,7 @@ FLOORS = {"noop": NOOP_TAG, "python": PYTHON_TAG, "libraries": LIBS_TAG}
 
 def compare(builds: Builds, runs: int) -> dict[str, Any]:
     """The interleaved cold/warm comparison, with both floor frontends."""
-    kinds = ("goshfile", "dockerfile", *FLOORS)
+    kinds = ("goshfile", "dockerfile", *FLOORS, "job")
     samples: dict[str, list[float]] = {f"{m}/{k}": [] for m in ("cold", "warm") for k in kinds}
     loads: dict[str, list[float]] = {k: [] for k in samples}
 
@@ -310,6 +342,8 @@ def compare(builds: Builds, runs: int) -> dict[str, Any]:
             return builds.ours()
         if kind == "dockerfile":
             return builds.theirs()
+        if kind == "job":
+            return builds.job()
         return builds.floor(FLOORS[kind])
 
     for kind in kinds:  # untimed warm-up: first-use costs (page cache, image store) out of run 1
@@ -329,8 +363,8 @@ def compare(builds: Builds, runs: int) -> dict[str, Any]:
     med = {k: v.median for k, v in modes.items()}
     ratios = {m: med[f"{m}/goshfile"] / med[f"{m}/dockerfile"] for m in TARGETS}
     floor_ratios = {
-        m: {f"goshfile/{f}": round(med[f"{m}/goshfile"] / med[f"{m}/{f}"], 3) for f in FLOORS}
-        | {f"{f}/dockerfile": round(med[f"{m}/{f}"] / med[f"{m}/dockerfile"], 3) for f in FLOORS}
+        m: {f"goshfile/{f}": round(med[f"{m}/goshfile"] / med[f"{m}/{f}"], 3) for f in (*FLOORS, "job")}
+        | {f"{f}/dockerfile": round(med[f"{m}/{f}"] / med[f"{m}/dockerfile"], 3) for f in (*FLOORS, "job")}
         for m in TARGETS
     }
     # goshfile's own cost: what it adds over the cheapest external frontend. Warm: goshfile - noop.
@@ -341,13 +375,16 @@ def compare(builds: Builds, runs: int) -> dict[str, Any]:
         "cold": med["cold/goshfile"] - med["cold/dockerfile"] - floor_extra,
         # what goshfile's own code adds once its libraries are loaded (warm: goshfile - libraries floor)
         "warm_above_libraries": med["warm/goshfile"] - med["warm/libraries"],
+        # above the least frontend doing the same job with the same libraries (it runs the steps, cold too)
+        "warm_above_job": med["warm/goshfile"] - med["warm/job"],
+        "cold_above_job": med["cold/goshfile"] - med["cold/job"],
     }
     return {
         "benchmark": "frontend",
         "runs": runs,
         "goshfile": str(builds.goshfile),
         "frontend": builds.frontend or "(# syntax line)",
-        "floors": FLOORS,
+        "floors": {**FLOORS, "job": JOB_TAG},
         "dockerfile": builds.dockerfile.read_text(),
         "modes": {
             k: {**v.as_dict(), "loadavg_median": round(statistics.median(loads[k]), 2)} for k, v in modes.items()
@@ -370,7 +407,8 @@ def print_compare(result: dict[str, Any]) -> None:
     print(
         f"  floors:     noop = {result['floors']['noop']} (static busybox true), "
         f"python = {result['floors']['python']} (-c pass), "
-        f"libraries = {result['floors']['libraries']} (grpc, protobuf, yaml loaded)"
+        f"libraries = {result['floors']['libraries']} (grpc, protobuf, yaml loaded), "
+        f"job = {result['floors']['job']} (the least frontend doing the build with those libraries)"
     )
     print()
     print(f"  {'mode':<5} {'frontend':<11} {'median':>7} {'min':>7} {'max':>7}  {'load':>5}   samples (s)")
@@ -612,7 +650,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--runs must be at least 1")
 
     env = environment()
-    previous = tagged_ids([OURS_TAG, THEIRS_TAG])  # images of an earlier run; theirs to clean once the tags move
+    previous = tagged_ids(
+        [OURS_TAG, THEIRS_TAG, JOB_OUT_TAG]
+    )  # images of an earlier run; theirs to clean once the tags move
     with tempfile.TemporaryDirectory(prefix="goshfile-bench-") as tmp:
         dockerfile = Path(tmp) / "Dockerfile"
         builds = Builds(args.goshfile.resolve(), dockerfile, args.frontend)
@@ -627,7 +667,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"bench: {exc}", file=sys.stderr)
             return 1
         finally:
-            remove_untagged((builds.image_ids | previous) - tagged_ids([OURS_TAG, THEIRS_TAG]))
+            remove_untagged((builds.image_ids | previous) - tagged_ids([OURS_TAG, THEIRS_TAG, JOB_OUT_TAG]))
     env["loadavg_end"] = round(os.getloadavg()[0], 2)
     result["environment"] = env
     if args.json:

@@ -170,7 +170,7 @@ class Frontend:
             return []
         return dockerignore.parse(text)
 
-    def build(self, created: datetime) -> tuple[str, dict[str, bytes]]:
+    def build(self, created: datetime | None) -> tuple[str, dict[str, bytes]]:
         """Run the whole build (up to ``--target``); return the result ref and its metadata."""
         loaded = self.read_goshfile()
         check_runnable(loaded, [self.platform], self.runnable)
@@ -219,14 +219,15 @@ class MissingSecret(InputError):
         self.spans = spans
 
 
-def _created(options: BuildOptions) -> datetime:
+def _created(options: BuildOptions) -> datetime | None:
+    """The image's time: ``SOURCE_DATE_EPOCH``'s, else None (BuildKit's exporter sets it from the layers)."""
     epoch = options.build_args.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
             return datetime.fromtimestamp(int(epoch), UTC)
         except ValueError:
             raise InputError("build arg SOURCE_DATE_EPOCH must be a whole number of seconds") from None
-    return datetime.now(UTC)
+    return None
 
 
 def _error_details(frontend: Frontend | None, exc: GoshfileError) -> tuple[Detail, ...]:

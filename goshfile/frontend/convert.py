@@ -258,7 +258,7 @@ class _Converter:
             location=self.location(index),
         )
 
-    def convert(self, created: datetime) -> Conversion:
+    def convert(self, created: datetime | None) -> Conversion:
         spec = self.spec
         env = merge_env(self.image.env, spec.env)
         workdir = spec.workdir or self.image.workdir
@@ -311,7 +311,7 @@ def convert(
     options: BuildOptions,
     resolve: ContextResolver,
     platform: Platform,
-    created: datetime,
+    created: datetime | None,
     source_map: SourceMap | None = None,
 ) -> Conversion:
     """Build the LLB state and image config for ``loaded``; raise :class:`SpecError` on unresolved references.

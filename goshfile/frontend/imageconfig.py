@@ -43,6 +43,10 @@ def empty_config(platform: Platform) -> dict[str, Any]:
     return out
 
 
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 class ImageConfig:
     """An image config being derived from a base image's config; mutable while building, then rendered."""
 
@@ -100,18 +104,25 @@ class ImageConfig:
         merged.update(labels)
         self.config["Labels"] = merged
 
-    def add_history(self, created_by: str, created: datetime, empty_layer: bool = False) -> None:
-        """Record one step in the image history."""
-        entry: dict[str, Any] = {
-            "created": created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "created_by": created_by,
-            "comment": "goshfile.v1",
-        }
+    def add_history(self, created_by: str, created: datetime | None, empty_layer: bool = False) -> None:
+        """Record one step in the image history (``created`` None: BuildKit's exporter sets it, see :meth:`render`)."""
+        entry: dict[str, Any] = {"created_by": created_by, "comment": "goshfile.v1"}
+        if created is not None:
+            entry["created"] = _stamp(created)
         if empty_layer:
             entry["empty_layer"] = True
         self._data["history"].append(entry)
 
-    def render(self, created: datetime) -> bytes:
-        """The JSON bytes for the ``containerimage.config`` result metadata."""
-        self._data["created"] = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    def render(self, created: datetime | None) -> bytes:
+        """The JSON bytes for the ``containerimage.config`` result metadata.
+
+        ``created`` None (no ``SOURCE_DATE_EPOCH``): the config and the history entries of the steps
+        carry no time, and BuildKit's image exporter sets each entry's from the creation time of its
+        layer's cache record and the config's from the last entry, as for a Dockerfile build. A cached
+        rebuild then gives the same image, instead of a new image (and a dangling old one) every time.
+        """
+        if created is None:
+            self._data.pop("created", None)  # the base image's: not this image's
+        else:
+            self._data["created"] = _stamp(created)
         return json.dumps(self._data, sort_keys=True, separators=(",", ":")).encode()

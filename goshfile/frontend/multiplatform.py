@@ -30,7 +30,7 @@ PLATFORMS_KEY = "refs.platforms"
 class PlatformBuild(Protocol):
     """One platform's build: the result ref and its metadata (``containerimage.config`` among it)."""
 
-    def build(self, created: datetime) -> tuple[str, dict[str, bytes]]: ...
+    def build(self, created: datetime | None) -> tuple[str, dict[str, bytes]]: ...
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def platform_id(platform: Platform) -> str:
 
 
 def build_platforms(
-    make: Callable[[Platform], PlatformBuild], platforms: Sequence[Platform], created: datetime
+    make: Callable[[Platform], PlatformBuild], platforms: Sequence[Platform], created: datetime | None
 ) -> MultiResult:
     """Build every platform (base image resolved for each) and assemble one multi-platform result."""
     refs: dict[str, str] = {}

@@ -128,6 +128,18 @@ def test_labels_and_wallet_public_reach_the_config(gateway: FakeGateway) -> None
     assert (labels["WALLET_PUBLIC"], labels["team"], labels["goshfile.hermetic"]) == (WALLET, "build", "true")
 
 
+def test_without_source_date_epoch_the_exporter_sets_the_times(gateway: FakeGateway) -> None:
+    # no time of ours: BuildKit's exporter takes each from its layer's cache record (as for a
+    # Dockerfile), so a cached rebuild gives the same image; the base image's time is not ours
+    gateway.image_config = json.dumps({**IMAGE_CONFIG, "created": "2020-01-01T00:00:00Z"}).encode()
+    assert build(gateway)[0] == 0
+    config = result_config(gateway)
+    assert "created" not in config
+    base, ours = config["history"]
+    assert base == {"created_by": "base layer"}
+    assert "created" not in ours and ours["comment"] == "goshfile.v1"
+
+
 def test_source_date_epoch_sets_the_times(gateway: FakeGateway) -> None:
     assert build(gateway, opts={"build-arg:SOURCE_DATE_EPOCH": "86400"})[0] == 0
     config = result_config(gateway)
