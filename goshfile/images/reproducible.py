@@ -120,11 +120,25 @@ def _read_layers(
 
 
 def _new_config(config: bytes, old: list[str], new: list[str]) -> bytes:
+    """``config`` with the diff IDs ``old`` replaced by ``new`` and every other byte kept.
+
+    Only the IDs change, in place: re-serializing would give other bytes for the same JSON (Go's
+    encoder writes ``>`` as ``\\u003e``, Python's as ``>``), and then an image that needed new times
+    would differ from an identical one whose times were the epoch already, which is left as BuildKit
+    wrote it. When an ID also appears elsewhere in the config, it is re-serialized instead.
+    """
     data: dict[str, Any] = json.loads(config)
     rootfs = data.get("rootfs")
     if not isinstance(rootfs, dict) or rootfs.get("diff_ids") != old:
         raise LayerError("the image config's rootfs.diff_ids are not the engine's layers")
     rootfs["diff_ids"] = new
+    out = config
+    for before, after in dict(zip(old, new, strict=True)).items():
+        if before != after:
+            out = out.replace(json.dumps(before).encode(), json.dumps(after).encode())
+    with contextlib.suppress(ValueError):
+        if json.loads(out) == data:
+            return out
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -8,6 +8,7 @@ import json
 import tarfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from goshfile.errors import EngineError
 from goshfile.images.local import LocalImage
@@ -31,12 +32,18 @@ class FakeImages:
     loads: int = 0
     removed: list[str] = field(default_factory=list)
 
-    def add(self, layers: Sequence[bytes], labels: dict[str, str] | None = None, tag: str | None = None) -> str:
-        """Store an image of ``layers``; return its ID."""
+    def add(
+        self,
+        layers: Sequence[bytes],
+        labels: dict[str, str] | None = None,
+        tag: str | None = None,
+        encode: Callable[[Any], bytes] = lambda value: json.dumps(value).encode(),
+    ) -> str:
+        """Store an image of ``layers`` (its config written by ``encode``); return its ID."""
         diff_ids = [digest(layer) for layer in layers]
         for diff_id, layer in zip(diff_ids, layers, strict=True):
             self.blobs[diff_id] = layer
-        config = json.dumps(
+        config = encode(
             {
                 "architecture": "amd64",
                 "os": "linux",
@@ -44,7 +51,7 @@ class FakeImages:
                 "config": {"Labels": labels or {}},
                 "rootfs": {"type": "layers", "diff_ids": diff_ids},
             }
-        ).encode()
+        )
         image_id = digest(config)
         self.configs[image_id] = config
         if tag:

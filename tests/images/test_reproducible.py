@@ -79,6 +79,44 @@ def test_an_image_already_at_the_epoch_is_left_alone() -> None:
     assert images.loads == 1 and images.tags["app:latest"] == first.image_id
 
 
+def go_json(value: object) -> bytes:
+    """JSON as Go's encoder (and so BuildKit) writes it: no spaces, ``<``, ``>`` and ``&`` escaped."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
+
+
+def go_build(images: FakeImages, when: int, tag: str, labels: dict[str, str]) -> str:
+    own = [timed(when, dir_("etc"), reg("message.txt", b"hi"))]
+    return images.add([base_layer(), *own], {"goshfile.base.layers": "1", **labels}, tag, encode=go_json)
+
+
+def test_an_image_that_needed_new_times_equals_one_at_the_epoch_byte_for_byte() -> None:
+    # Whether a build needs its times set depends on when it ran (a step in the commit's own second
+    # needs none); the config must not depend on it: only the diff IDs change, BuildKit's bytes stay.
+    images = FakeImages()
+    step = {"step": "bash /app/build.sh > /app/out.txt && echo <done>"}
+    at_epoch = go_build(images, EPOCH, "app:1", step)
+    later = go_build(images, 1_700_000_000, "app:2", step)
+    kept = rewrite_timestamps(images, "app:1", EPOCH)
+    made = rewrite_timestamps(images, "app:2", EPOCH)
+    assert not kept.changed and kept.image_id == at_epoch
+    assert made.changed and made.original_id == later
+    assert made.image_id == at_epoch
+    assert b"\\u003e" in images.configs[made.image_id] and b">" not in images.configs[made.image_id]
+
+
+def test_a_diff_id_that_also_appears_elsewhere_in_the_config_is_not_replaced_there() -> None:
+    images = FakeImages()
+    own = timed(1_700_000_000, reg("message.txt", b"hi"))
+    label = {"copied.from": digest(own)}  # the same string as the layer's diff ID, outside rootfs
+    images.add([base_layer(), own], {"goshfile.base.layers": "1", **label}, "app:1", encode=go_json)
+    made = rewrite_timestamps(images, "app:1", EPOCH)
+    config = json.loads(images.configs[made.image_id])
+    assert config["config"]["Labels"]["copied.from"] == digest(own)
+    assert config["rootfs"]["diff_ids"][1] != digest(own)
+    assert made.image_id == digest(images.configs[made.image_id])
+
+
 def test_layers_below_the_first_changed_one_are_not_sent_again() -> None:
     images = FakeImages()
     early = timed(EPOCH, reg("old", b"o"))  # already at the epoch: the same bytes come out
