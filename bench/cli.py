@@ -340,8 +340,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  {name:<20} / {base:<24} = {medians[name] / medians[base]:5.2f}x (what the floor alone costs)")
     split = result["check_split_ms"]
     print(
-        f"  goshfile check, its own {split['own']:+d} ms: {split['imports']:+d} ms loading goshfile's modules "
-        f"(check imports - check libraries), {split['run']:+d} ms running (check - check imports)"
+        f"  goshfile check, {split['own']:+d} ms above the check libraries: "
+        f"{split['imports']:+d} ms loading goshfile's modules (check imports - check libraries), "
+        f"{split['run']:+d} ms running (check - check imports)"
     )
     print(f"  the check job floor does the same work in {split['job_over_libraries']:+d} ms above the check libraries")
     return 0

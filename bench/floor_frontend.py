@@ -70,7 +70,10 @@ def solve(stub: Any, ops: list[pb.Op]) -> str:
 def build(stub: Any, environ: dict[str, str]) -> None:
     opts = dict(environ[k].partition("=")[::2] for k in environ if k.startswith(OPT_PREFIX))
     name = opts.get("filename", "goshfile.yaml")
-    platform = pb.Platform(OS="linux", Architecture=ARCH.get(os.uname().machine, os.uname().machine))
+    machine = os.uname().machine
+    if machine not in ARCH:  # goshfile takes the worker's platform; this floor only knows these two
+        raise SystemExit(f"floor_frontend: no platform for machine {machine}")
+    platform = pb.Platform(OS="linux", Architecture=ARCH[machine])
     attrs = {
         "local.session": environ.get("BUILDKIT_SESSION_ID", ""),
         "local.sharedkeyhint": name,

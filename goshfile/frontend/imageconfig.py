@@ -120,6 +120,7 @@ class ImageConfig:
         carry no time, and BuildKit's image exporter sets each entry's from the creation time of its
         layer's cache record and the config's from the last entry, as for a Dockerfile build. A cached
         rebuild then gives the same image, instead of a new image (and a dangling old one) every time.
+        An image with no timed history at all (``scratch`` and no steps) gets ``"created": null``.
         """
         if created is None:
             self._data.pop("created", None)  # the base image's: not this image's

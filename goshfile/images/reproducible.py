@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -40,6 +41,8 @@ from goshfile.images.layer_store import ChunkSource
 from goshfile.images.local import ImageArchives, LocalImage
 from goshfile.images.tarstream import LayerError, TarReader
 from goshfile.images.timestamps import Rewrite, set_timestamps
+
+_DIFF_IDS: Final = re.compile(rb'"diff_ids"\s*:\s*\[([^\]]*)\]')  # the array's items, as written
 
 _MAX_JSON: Final = 16 << 20
 _CHUNK: Final = 1 << 20
@@ -120,25 +123,27 @@ def _read_layers(
 
 
 def _new_config(config: bytes, old: list[str], new: list[str]) -> bytes:
-    """``config`` with the diff IDs ``old`` replaced by ``new`` and every other byte kept.
+    """``config`` with its ``rootfs.diff_ids`` (``old``) replaced by ``new`` and every other byte kept.
 
-    Only the IDs change, in place: re-serializing would give other bytes for the same JSON (Go's
+    Only the array changes, in place: re-serializing would give other bytes for the same JSON (Go's
     encoder writes ``>`` as ``\\u003e``, Python's as ``>``), and then an image that needed new times
     would differ from an identical one whose times were the epoch already, which is left as BuildKit
-    wrote it. When an ID also appears elsewhere in the config, it is re-serialized instead.
+    wrote it. A config whose array cannot be found once, as written, is re-serialized instead.
     """
     data: dict[str, Any] = json.loads(config)
     rootfs = data.get("rootfs")
     if not isinstance(rootfs, dict) or rootfs.get("diff_ids") != old:
         raise LayerError("the image config's rootfs.diff_ids are not the engine's layers")
     rootfs["diff_ids"] = new
-    out = config
-    for before, after in dict(zip(old, new, strict=True)).items():
-        if before != after:
-            out = out.replace(json.dumps(before).encode(), json.dumps(after).encode())
-    with contextlib.suppress(ValueError):
-        if json.loads(out) == data:
-            return out
+    found = list(_DIFF_IDS.finditer(config))
+    if len(found) == 1:
+        start, end = found[0].span(1)
+        items = found[0][1]
+        sep = b", " if b", " in items else b","
+        out = config[:start] + sep.join(json.dumps(d).encode() for d in new) + config[end:]
+        with contextlib.suppress(ValueError):
+            if json.loads(out) == data:
+                return out
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -78,11 +78,12 @@ def test_second_identical_build_is_fully_cached(seed: Path, images: Images) -> N
         assert "CACHED" in lines, f"{name} ran again:\n{second.output}"
 
 
-def test_a_cached_rebuild_gives_the_same_image(seed: Path, images: Images) -> None:
+def test_a_cached_rebuild_gives_the_same_image(seed: Path, images: Images, monkeypatch: pytest.MonkeyPatch) -> None:
     # As with a Dockerfile: without SOURCE_DATE_EPOCH the frontend leaves the times to BuildKit's
     # exporter, which takes them from the layers' cache records, so nothing changes when nothing ran.
     # No provenance attestation: on the containerd store it records the build's own start and end
     # times, so it makes every image index new, a Dockerfile build's too.
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)  # buildx would pass it on as the build arg
     image = images.name("same")
     client = docker.from_env()
     assert buildx(seed, "-t", image, "--provenance=false").returncode == 0
@@ -94,7 +95,6 @@ def test_a_cached_rebuild_gives_the_same_image(seed: Path, images: Images) -> No
     created = datetime.fromisoformat(second.attrs["Created"].replace("Z", "+00:00"))
     base_created = datetime.fromisoformat(client.images.get("bash:latest").attrs["Created"].replace("Z", "+00:00"))
     assert created > base_created  # the step's layer time, not the base image's
-    assert created.year > 1970
 
 
 def test_no_cache_runs_the_step_again(seed: Path, images: Images) -> None:

@@ -128,7 +128,7 @@ def test_labels_and_wallet_public_reach_the_config(gateway: FakeGateway) -> None
     assert (labels["WALLET_PUBLIC"], labels["team"], labels["goshfile.hermetic"]) == (WALLET, "build", "true")
 
 
-def test_without_source_date_epoch_the_exporter_sets_the_times(gateway: FakeGateway) -> None:
+def test_without_source_date_epoch_the_frontend_writes_no_times(gateway: FakeGateway) -> None:
     # no time of ours: BuildKit's exporter takes each from its layer's cache record (as for a
     # Dockerfile), so a cached rebuild gives the same image; the base image's time is not ours
     gateway.image_config = json.dumps({**IMAGE_CONFIG, "created": "2020-01-01T00:00:00Z"}).encode()

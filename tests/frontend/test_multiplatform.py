@@ -43,6 +43,18 @@ def test_two_platforms_give_one_ref_and_one_config_each(gateway: FakeGateway) ->
     assert (arm["architecture"], arm["variant"]) == ("arm64", "v8")
     assert configs["containerimage.config/linux/amd64"]["architecture"] == "amd64"
     assert "containerimage.config" not in metadata
+    for config in configs.values():  # no SOURCE_DATE_EPOCH: each platform's exporter sets its own times
+        assert "created" not in config and [h.get("created") for h in config["history"]] == [None]
+
+
+def test_source_date_epoch_gives_every_platform_the_same_times(gateway: FakeGateway) -> None:
+    opts = {"platform": "linux/amd64,linux/arm64/v8", "build-arg:SOURCE_DATE_EPOCH": "86400"}
+    assert build(gateway, SCRATCH, opts, BUILDKIT_WORKERS=WORKERS)[0] == 0
+    [(_, metadata)] = gateway.multi_results
+    configs = [json.loads(v) for k, v in metadata.items() if k.startswith("containerimage.config/")]
+    assert len(configs) == 2
+    for config in configs:
+        assert config["created"] == config["history"][-1]["created"] == "1970-01-02T00:00:00.000000Z"
 
 
 def test_the_base_image_is_resolved_for_each_platform(gateway: FakeGateway) -> None:

@@ -105,6 +105,20 @@ def test_an_image_that_needed_new_times_equals_one_at_the_epoch_byte_for_byte() 
     assert b"\\u003e" in images.configs[made.image_id] and b">" not in images.configs[made.image_id]
 
 
+def test_a_base_layer_equal_to_an_own_layer_keeps_its_id_and_the_config_its_bytes() -> None:
+    images = FakeImages()
+    same = timed(1_700_000_000, reg("message.txt", b"hi"))  # the base's layer and the image's own, byte for byte
+    labels = {"goshfile.base.layers": "1", "step": "a > b"}
+    images.add([same, same], labels, "app:1", encode=go_json)
+    made = rewrite_timestamps(images, "app:1", EPOCH)
+    raw = images.configs[made.image_id]
+    base_id, own_id = json.loads(raw)["rootfs"]["diff_ids"]
+    assert base_id == digest(same) and own_id != digest(same)  # only the image's own layer got new times
+    assert b"\\u003e" in raw and raw.replace(own_id.encode(), digest(same).encode()) == go_json(
+        json.loads(raw) | {"rootfs": {"type": "layers", "diff_ids": [digest(same), digest(same)]}}
+    )
+
+
 def test_a_diff_id_that_also_appears_elsewhere_in_the_config_is_not_replaced_there() -> None:
     images = FakeImages()
     own = timed(1_700_000_000, reg("message.txt", b"hi"))
