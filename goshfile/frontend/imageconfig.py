@@ -58,8 +58,23 @@ class ImageConfig:
             self._data["variant"] = platform.variant
         self._data.setdefault("rootfs", {"type": "layers", "diff_ids": []})
         self._data.setdefault("history", [])
+        self._pad_base_history()
         self.config: dict[str, Any] = self._data.setdefault("config", {}) or {}
         self._data["config"] = self.config
+
+    def _pad_base_history(self) -> None:
+        """One history entry per base layer, so that the exporter matches our entries with our layers.
+
+        A base image made without history (or with less than its layers) would otherwise have its
+        layers paired with the next entries, ours among them, and ours with the wrong layers' times.
+        """
+        rootfs, history = self._data.get("rootfs"), self._data.get("history")
+        diff_ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+        if not isinstance(diff_ids, list) or not isinstance(history, list):
+            return
+        layered = sum(1 for h in history if not (isinstance(h, dict) and h.get("empty_layer")))
+        missing = len(diff_ids) - layered
+        history.extend({"comment": "goshfile.v1: a base image layer without history"} for _ in range(missing))
 
     @property
     def env(self) -> list[str]:

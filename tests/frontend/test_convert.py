@@ -8,7 +8,8 @@ import pytest
 
 from goshfile.buildkit import ops_pb2 as pb
 from goshfile.errors import SpecError
-from goshfile.frontend.imageconfig import DEFAULT_PATH
+from goshfile.frontend.imageconfig import DEFAULT_PATH, ImageConfig
+from goshfile.llb import Platform
 from tests.frontend.conftest import BASE_REF, CREATED, run_convert
 from tests.helpers import COMMIT, GOSH_URL, HEADER, WALLET
 
@@ -112,6 +113,28 @@ def test_history_has_one_entry_per_step_after_the_base() -> None:
     ]
     assert all(h["created"] == "2026-01-02T03:04:05.000000Z" and h["comment"] == "goshfile.v1" for h in ours)
     assert run_convert(HEADER).image["history"] == []
+
+
+def test_a_base_image_without_history_gets_one_entry_per_layer_before_ours() -> None:
+    # else BuildKit's exporter pairs the base's layers with the next entries, ours among them
+    diff_ids = ["sha256:" + "a" * 64, "sha256:" + "b" * 64]
+    pad = {"comment": "goshfile.v1: a base image layer without history"}
+    bare = ImageConfig({"rootfs": {"type": "layers", "diff_ids": diff_ids}}, Platform("linux", "amd64"))
+    bare.add_history("goshfile: build: run x", None)
+    assert json.loads(bare.render(None))["history"] == [
+        pad,
+        pad,
+        {"created_by": "goshfile: build: run x", "comment": "goshfile.v1"},
+    ]
+    short = {
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": [{"created_by": "one"}, {"empty_layer": True}],
+    }
+    assert json.loads(ImageConfig(short, Platform("linux", "amd64")).render(None))["history"][2:] == [
+        pad
+    ]  # one layer lacked an entry
+    whole = {"rootfs": {"type": "layers", "diff_ids": diff_ids}, "history": [{"created_by": "1"}, {"created_by": "2"}]}
+    assert json.loads(ImageConfig(whole, Platform("linux", "amd64")).render(None))["history"] == whole["history"]
 
 
 def test_the_rendered_config_names_platform_and_time() -> None:
