@@ -16,12 +16,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from goshfile.buildkit import ops_pb2 as pb
 from goshfile.errors import GoshfileError, SpecError
 from goshfile.frontend.convert import BaseImage, convert
 from goshfile.frontend.options import BuildOptions
 from goshfile.llb import Platform, State, marshal, serialize
 from goshfile.spec.loader import Loaded, load_bytes
-from tests.helpers import COMMIT, DESIGN_SEED, FULL, GOSH_URL
+from tests.helpers import COMMIT, DESIGN_SEED, FULL, GOSH_URL, Graph
 
 EXAMPLES = int(os.environ.get("GOSHFILE_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(
@@ -79,13 +80,20 @@ def check(data: bytes) -> Loaded | None:
             assert 1 <= problem.line <= lines and problem.column >= 1, problem
             assert problem.message
         return None
+    _definition(loaded)
+    return loaded
+
+
+def _definition(loaded: Loaded) -> pb.Definition | None:
+    """The LLB ``loaded`` converts to, serialized once; None for a reason outside the file (a context)."""
     base = BaseImage.scratch(PLATFORM) if loaded.spec.image == "scratch" else BaseImage("docker.io/library/x:1", {})
     try:
         converted = convert(loaded, base, BuildOptions(), _resolve, PLATFORM, created=datetime.fromtimestamp(0, UTC))
     except GoshfileError:
-        return loaded  # a reason outside the file (a reference to a context), reported as such
-    serialize(marshal(converted.state.output))
-    return loaded
+        return None
+    definition = marshal(converted.state.output)
+    serialize(definition)
+    return definition
 
 
 @FUZZ
@@ -144,5 +152,8 @@ def test_the_seeds_themselves_load() -> None:
     for seed in SEEDS:
         loaded = load_bytes(seed, "f.yaml", {"GREETING": "hi"})  # a SpecError here fails the test with its problems
         assert [s.name for s in loaded.spec.steps] == [s["name"] for s in yaml.safe_load(seed)["steps"]]
-        checked = check(seed)  # and the fuzzers' own check converts and serializes it
-        assert checked is not None and checked.spec == loaded.spec
+        definition = _definition(loaded)  # the fuzzers' own conversion turns it into LLB, one exec per run step
+        assert definition is not None
+        runs = [s for s in yaml.safe_load(seed)["steps"] if "run" in s]
+        assert len(Graph.of(definition).of_type("exec")) == len(runs)
+        assert check(seed) is not None
