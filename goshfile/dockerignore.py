@@ -11,7 +11,10 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the frontend parses patterns only: it need not load pathlib
+    from pathlib import Path
 
 FILE = ".dockerignore"
 

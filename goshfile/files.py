@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from goshfile.errors import InputError
+
+if TYPE_CHECKING:  # paths are only passed to os: the frontend need not load pathlib
+    from pathlib import Path
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path as FilePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goshfile.errors import Problem, SpecError
 from goshfile.files import read_small_file
@@ -27,6 +26,9 @@ from goshfile.spec.gcpause import collector_paused
 from goshfile.spec.model import GOSHFILE, Goshfile, GoshMount
 from goshfile.spec.shapes import Failure
 from goshfile.spec.sources import uses
+
+if TYPE_CHECKING:  # the frontend loads text: it need not load pathlib
+    from pathlib import Path as FilePath
 
 _REF = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

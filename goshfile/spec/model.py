@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from goshfile.errors import InputError
-from goshfile.gosh.url import GoshUrl as ParsedGoshUrl
 from goshfile.spec.records import Record, Ref, attr
 from goshfile.spec.shapes import Either, Flag, ListOf, MapOf, Maybe, Number, OneOf, Shape, Tagged, Text
 
@@ -45,8 +44,10 @@ def _env_name(value: str) -> None:
 
 def _gosh_url(value: str) -> None:
     """Checked by the parser the fetch uses (:mod:`goshfile.gosh.url`): lint refuses what the fetch would."""
+    from goshfile.gosh.url import GoshUrl  # only goshfiles with GOSH sources pay for its patterns
+
     try:
-        ParsedGoshUrl.parse(value)
+        GoshUrl.parse(value)
     except InputError as exc:
         raise ValueError(str(exc)) from None
 

@@ -14,7 +14,6 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from goshfile.gosh.url import GoshUrl
 from goshfile.spec.document import Path
 from goshfile.spec.model import COMMIT, Goshfile, GoshMount
 from goshfile.spec.pins import PIN_PREFIX
@@ -25,6 +24,8 @@ def split_url(text: str) -> tuple[str, str, str]:
 
     The URL part is kept as written (it names the build context); ``text`` has been validated by the model.
     """
+    from goshfile.gosh.url import GoshUrl  # only goshfiles with GOSH sources pay for its patterns
+
     parsed = GoshUrl.parse(text)
     return text.partition("#")[0], parsed.ref or "", parsed.subdir or ""
 
