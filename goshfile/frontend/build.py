@@ -14,9 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TextIO
 
-from goshfile import dockerignore
 from goshfile.errors import EngineError, GoshfileError, InputError, SpecError
-from goshfile.frontend import probe
 from goshfile.frontend.convert import BaseImage, Conversion, convert
 from goshfile.frontend.fit import fit
 from goshfile.frontend.gateway import UNKNOWN, Detail, Gateway, SolveError
@@ -156,6 +154,8 @@ class Frontend:
         )
 
     def _dockerignore(self) -> list[str]:
+        from goshfile import dockerignore  # only a build that reads its context
+
         probe = State.local(
             MAIN_CONTEXT,
             session_id=self.session_id,
@@ -183,6 +183,10 @@ class Frontend:
 
     def check_needs(self, result: Conversion) -> None:
         """Fail before any step runs when a required secret or ssh agent was not given."""
+        if not result.needs:
+            return
+        from goshfile.frontend import probe  # only a build with secrets or ssh
+
         needs = {(n.kind, n.id): n.step for n in result.needs}
         state = probe.probe_state(list(needs), self.platform)
         if state is None and self.worker_platform is not None:  # a target platform the probe has no program for

@@ -33,9 +33,12 @@ FRONTEND_IMPORTS = (
     "goshfile.spec.loader",
 )
 # Each costs start-up time on every build and is needed only by some: paths on the host (pathlib, with
-# urllib.parse), GOSH sources (their URL parser's patterns), subrequests, the CLI's libraries.
+# urllib.parse), GOSH sources (their URL parser's patterns), a context's .dockerignore, the probe for
+# secrets and ssh, subrequests, the CLI's libraries.
 NOT_AT_START = (
     "pathlib",
+    "goshfile.dockerignore",
+    "goshfile.frontend.probe",
     "urllib.parse",
     "goshfile.gosh.url",
     "goshfile.frontend.subrequests",
