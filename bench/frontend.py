@@ -64,6 +64,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import paired  # bench/paired.py, beside this script
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
@@ -334,14 +335,6 @@ FLOORS = {"noop": NOOP_TAG, "python": PYTHON_TAG, "libraries": LIBS_TAG}
 PAIRS = (("goshfile", "dockerfile"), ("job", "dockerfile"), ("goshfile", "job"))
 
 
-def _spread(values: Sequence[float]) -> dict[str, float]:
-    """Median and quartiles (the middle half of the values lies between q1 and q3)."""
-    if len(values) < 2:
-        return {"median": round(values[0], 3), "q1": round(values[0], 3), "q3": round(values[0], 3)}
-    q1, _, q3 = statistics.quantiles(values, n=4)
-    return {"median": round(statistics.median(values), 3), "q1": round(q1, 3), "q3": round(q3, 3)}
-
-
 def compare(builds: Builds, runs: int) -> dict[str, Any]:
     """The interleaved cold/warm comparison, with both floor frontends."""
     kinds = ("goshfile", "dockerfile", *FLOORS, "job")
@@ -379,12 +372,8 @@ def compare(builds: Builds, runs: int) -> dict[str, Any]:
         for m in TARGETS
     }
     # Per run: each run's builds ran one after the other, so a run's ratio cancels the load drifting between runs.
-    paired = {
-        m: {
-            f"{a}/{b}": _spread([x / y for x, y in zip(samples[f"{m}/{a}"], samples[f"{m}/{b}"], strict=True)])
-            for a, b in PAIRS
-        }
-        for m in TARGETS
+    run_ratios = {
+        m: {f"{a}/{b}": paired.per_run(samples[f"{m}/{a}"], samples[f"{m}/{b}"]) for a, b in PAIRS} for m in TARGETS
     }
     # goshfile's own cost: what it adds over the cheapest external frontend. Warm: goshfile - noop.
     # Cold: the floors run no step, so: (goshfile - dockerfile, both cold) - (noop - dockerfile, both warm).
@@ -410,7 +399,7 @@ def compare(builds: Builds, runs: int) -> dict[str, Any]:
         },
         "ratios": {k: round(v, 3) for k, v in ratios.items()},
         "floor_ratios": floor_ratios,
-        "per_run_ratios": paired,
+        "per_run_ratios": run_ratios,
         "own_cost_s": {k: round(v, 4) for k, v in own.items()},
         "targets": {**TARGETS, "own_cost_warm_s": OWN_COST_TARGET},
         "met": {m: ratios[m] <= TARGETS[m] for m in TARGETS} | {"own_cost_warm": own["warm"] <= OWN_COST_TARGET},
@@ -447,7 +436,7 @@ def print_compare(result: dict[str, Any]) -> None:
             f"  {mode}: goshfile/dockerfile = {ratio:.2f}x (target <= {result['targets'][mode]}x: {verdict}); {floors}"
         )
     for mode, pairs in result["per_run_ratios"].items():
-        text = ", ".join(f"{k} {v['median']:.2f}x ({v['q1']:.2f}-{v['q3']:.2f})" for k, v in pairs.items())
+        text = ", ".join(f"{k} {paired.text(v)}" for k, v in pairs.items())
         print(f"  {mode}, per run (median, middle half): {text}")
     for mode, seconds in result["own_cost_s"].items():
         note = ""
