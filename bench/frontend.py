@@ -371,7 +371,7 @@ def compare(builds: Builds, runs: int) -> dict[str, Any]:
         | {f"{f}/dockerfile": round(med[f"{m}/{f}"] / med[f"{m}/dockerfile"], 3) for f in (*FLOORS, "job")}
         for m in TARGETS
     }
-    # Per run: each run's builds ran one after the other, so a run's ratio cancels the load drifting between runs.
+    # Per run: each run's builds ran one after the other, so a run's ratio is less moved by load drifting between runs.
     run_ratios = {
         m: {f"{a}/{b}": paired.per_run(samples[f"{m}/{a}"], samples[f"{m}/{b}"]) for a, b in PAIRS} for m in TARGETS
     }

@@ -17,7 +17,7 @@ def spread(values: Sequence[float]) -> dict[str, float]:
         raise ValueError("no values")
     if len(values) < 2:
         return {"median": round(values[0], 3), "q1": round(values[0], 3), "q3": round(values[0], 3)}
-    q1, _, q3 = statistics.quantiles(values, n=4)
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")  # within the data
     return {"median": round(statistics.median(values), 3), "q1": round(q1, 3), "q3": round(q3, 3)}
 
 
