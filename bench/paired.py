@@ -1,4 +1,4 @@
-"""Per-run ratios of interleaved samples, for the benches (``from paired import spread, per_run``).
+"""Per-run ratios of interleaved samples, for the benches (``import paired``, beside them).
 
 Two commands timed back to back in each run see about the same machine, so the ratio of their
 times in one run is less moved by the load drifting from run to run than the ratio of their
