@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 
-_SECRET_NAME = re.compile(r"secret|passw(or)?d|private[_.-]?key|(^|[_.-])token($|[_.-])", re.IGNORECASE)
+# Patterns used by some commands only are kept as text: re compiles (and caches) them on first use.
+_SECRET_NAME = r"secret|passw(or)?d|private[_.-]?key|(^|[_.-])token($|[_.-])"
 
 
 def looks_secret(name: str) -> bool:
     """True when ``name`` (a build arg, opt or label key) looks like it holds a secret."""
-    return bool(_SECRET_NAME.search(name))
+    return bool(re.search(_SECRET_NAME, name, re.IGNORECASE))
 
 
 REFUSAL = (

@@ -13,15 +13,17 @@ import importlib
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
 
-@dataclass(frozen=True)
-class LazyCommand:
-    """Where a command lives and the line ``--help`` shows for it."""
+class LazyCommand(NamedTuple):
+    """Where a command lives and the line ``--help`` shows for it.
+
+    A named tuple, not a frozen dataclass: the table is built on every start, and a dataclass's
+    generated methods cost about 0.5 ms to compile, a named tuple's a quarter of that.
+    """
 
     target: str  # "package.module:attribute"
     short_help: str  # the command's first sentence, as ``command.get_short_help_str(limit=1000)`` gives it

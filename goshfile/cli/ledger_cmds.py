@@ -23,7 +23,7 @@ GIVER_SECRET_HELP = (
     "The giver's secret key (GOSH). Checked for form, never stored or shown; the local node charges "
     "nothing, so it is not needed there."
 )
-_AMOUNT = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
+_AMOUNT = r"^[0-9]+(?:\.[0-9]+)?$"  # text: compiled by re when sign is given -e
 
 
 def _split(args: tuple[str, ...], key: str) -> tuple[str | None, str]:
@@ -77,7 +77,7 @@ def sign(
     """
     secret, content = _split(args, "SECRET")
     giver_pair = KeyPair.from_secret_hex(giver_secret, what="the giver secret (-s)") if giver_secret else None
-    if value is not None and not _AMOUNT.match(value.strip()):
+    if value is not None and not re.match(_AMOUNT, value.strip()):
         raise InputError(f"-e/--value {value!r} is not an amount (a decimal number)")
     payer = normalize_payer(giver)
     refuse_secret_payer(payer, *([giver_pair.public_hex] if giver_pair else []))  # -g must not be -s

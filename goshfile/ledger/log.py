@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from goshfile.errors import InputError
-from goshfile.ledger.proof import Proof, field, format_time, sha256
+from goshfile.ledger.proof import GENESIS, Proof, field, format_time, sha256
 
-GENESIS = "0" * 64
 LOG_DOMAIN = b"goshfile-ledger-record-v1\x00"
 
 

@@ -148,7 +148,7 @@ def deployment_from_json(body: Any) -> Deployment:
     payer = body.get("payer")
     if payer is not None and not isinstance(payer, str):
         raise HttpError(400, "bad_request", "field 'payer' must be a string or null")
-    if not SIGNATURE_HEX.match(body["signature"]):
+    if not re.match(SIGNATURE_HEX, body["signature"]):
         raise HttpError(400, "bad_request", "field 'signature' must be 128 hex characters (an ed25519 signature)")
     proofs.check_content(body["content"])
     return Deployment(body["public"], body["content"], bytes.fromhex(body["signature"]),

@@ -16,13 +16,20 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from goshfile.errors import EngineError, InputError, VerificationError
 from goshfile.keys.keypair import parse_public
 from goshfile.ledger import proof as proofs
-from goshfile.ledger.log import GENESIS, Broken, Head, LogReport, Record, record_hash, verify_records
-from goshfile.ledger.proof import Proof, format_time, parse_time
-from goshfile.ledger.protocol import DeployingLedger, Deployment, check_proof
+from goshfile.ledger.proof import GENESIS, Proof, format_time, parse_time
+from goshfile.ledger.protocol import DeployingLedger, check_proof
+
+if TYPE_CHECKING:
+    from goshfile.ledger.log import Head, LogReport, Record
+    from goshfile.ledger.protocol import Deployment
+
+# The log's records (goshfile.ledger.log) are loaded by what writes or reads the log (sign, head,
+# records, verify-log): check and addr read one proof and do without them.
 
 FORMAT = "goshfile-ledger/1"
 BUSY_TIMEOUT_MS = 60_000
@@ -67,14 +74,23 @@ def row_values(record: Record) -> tuple[int, str, str, str, str, str | None, str
     )
 
 
-def _record(row: tuple[int, str, str, str, str, str | None, str, str, str]) -> Record:
-    seq, address, public, content, signature, payer, recorded_at, prev, digest = row
+Row = tuple[int, str, str, str, str, str | None, str, str, str]
+
+
+def _proof(row: Row) -> Proof:
+    seq, address, public, content, signature, payer, recorded_at = row[:7]
     try:
         stamp = parse_time(recorded_at)
         sig = bytes.fromhex(signature)
     except (InputError, ValueError, TypeError):
         stamp, sig = datetime.fromtimestamp(0, UTC), b""  # a damaged row: it will not verify
-    return Record(Proof(address, public, content, sig, stamp, payer, seq), prev, digest)
+    return Proof(address, public, content, sig, stamp, payer, seq)
+
+
+def _record(row: Row) -> Record:
+    from goshfile.ledger.log import Record
+
+    return Record(_proof(row), row[7], row[8])
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:
@@ -215,7 +231,7 @@ class SqliteLedger(DeployingLedger):
             return None
         with self._connection() as conn:
             row = conn.execute(f"SELECT {COLUMNS} FROM proofs WHERE address = ?", (address,)).fetchone()
-        return _record(row).proof if row else None
+        return _proof(row) if row else None
 
     def deploy(self, deployment: Deployment) -> tuple[Proof, bool]:
         """Record a signed deployment; return the proof and whether it is new.
@@ -238,8 +254,10 @@ class SqliteLedger(DeployingLedger):
                 row = conn.execute(f"SELECT {COLUMNS} FROM proofs WHERE address = ?", (address,)).fetchone()
                 if row:
                     conn.execute("ROLLBACK")
-                    existing = _record(row).proof
+                    existing = _proof(row)
                 else:
+                    from goshfile.ledger.log import Record, record_hash
+
                     last = conn.execute("SELECT seq, hash FROM proofs ORDER BY seq DESC LIMIT 1").fetchone()
                     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
                     proof = Proof(
@@ -260,6 +278,8 @@ class SqliteLedger(DeployingLedger):
 
     def head(self) -> Head:
         """The head the ledger recorded (seq 0 and 64 zeros when empty)."""
+        from goshfile.ledger.log import Head
+
         if not self._ready and not self.path.exists():
             return Head(0, GENESIS)
         with self._connection() as conn:
@@ -293,6 +313,8 @@ class SqliteLedger(DeployingLedger):
 
         InputError when there is no ledger at the path (nothing is created).
         """
+        from goshfile.ledger.log import Broken, Head, LogReport, verify_records
+
         if not self._ready and not self.path.is_file():
             raise InputError(f"there is no ledger at {self.path}" + ("" if self.path.parent.is_dir() else
                              f" (no folder {self.path.parent})"))  # fmt: skip

@@ -37,13 +37,15 @@ def test_every_command_of_the_group_is_in_the_table() -> None:
     assert cli.list_commands(click.Context(cli)) == sorted(COMMANDS)
 
 
-def imported_by(args: list[str], env: dict[str, str] | None = None) -> tuple[int, list[str]]:
-    """Run ``goshfile ARGS`` in a fresh interpreter; its exit status and the heavy modules it imported."""
+def imported_by(
+    args: list[str], env: dict[str, str] | None = None, watched: tuple[str, ...] = HEAVY
+) -> tuple[int, list[str]]:
+    """Run ``goshfile ARGS`` in a fresh interpreter; its exit status and the ``watched`` modules it imported."""
     code = (
         "import json, sys\n"
         "from goshfile.cli.main import main\n"
         f"rc = main({args!r})\n"
-        f"heavy = sorted(m for m in sys.modules if m.startswith({HEAVY!r}))\n"
+        f"heavy = sorted(m for m in sys.modules if m.startswith({watched!r}))\n"
         "print(json.dumps([rc, heavy]), file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
@@ -65,6 +67,20 @@ def test_check_and_addr_on_a_local_ledger_import_neither_docker_nor_grpc_nor_pyd
     assert main(["sign", "-n", ledger, "--key-file", str(key), digest]) == 0
     assert imported_by(["check", "-n", ledger, public, digest]) == (0, [])
     assert imported_by(["addr", "-n", ledger, public, digest]) == (0, [])
+
+
+def test_check_and_addr_do_not_load_the_log_records(tmp_path: Path) -> None:
+    # check and addr read one proof: the log's records (goshfile.ledger.log) are for sign and verify-log
+    ledger = str(tmp_path / "ledger.db")
+    key = tmp_path / "key.json"
+    assert main(["keys", "generate", "-o", str(key)]) == 0
+    public = json.loads(key.read_text())["public"]
+    digest = "sha256:" + "cd" * 32
+    assert main(["sign", "-n", ledger, "--key-file", str(key), digest]) == 0
+    watched = ("goshfile.ledger.log", "goshfile.ledger.client")
+    assert imported_by(["check", "-n", ledger, public, digest], watched=watched) == (0, [])
+    assert imported_by(["addr", "-n", ledger, public, digest], watched=watched) == (0, [])
+    assert "goshfile.ledger.log" in imported_by(["node", "verify-log", "-n", ledger], watched=watched)[1]
 
 
 def test_commands_that_other_modules_extend_are_whole_when_loaded_lazily() -> None:

@@ -13,7 +13,8 @@ import pytest
 from goshfile.errors import EngineError, InputError, VerificationError
 from goshfile.keys import KeyPair
 from goshfile.ledger import Deployment, SqliteLedger, address, message
-from goshfile.ledger.log import GENESIS, Record, record_hash
+from goshfile.ledger.log import Record, record_hash
+from goshfile.ledger.proof import GENESIS
 from goshfile.ledger.sqlite import INSERT, row_values
 from tests.ledger.helpers import ALICE, BOB, DIGEST, OTHER_DIGEST, digest, run_concurrently
 
