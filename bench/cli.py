@@ -46,7 +46,9 @@ read the key and the ledger, verify, print).
 
 Ratios and targets: ``--help``, ``--version``, ``check``, ``addr`` <= 2.5x ``python -c pass``;
 ``verify`` <= 3x ``cosign verify --key``; ``sign`` <= 1.0x ``cosign sign --key``. The
-1-minute load average is recorded with every sample and printed beside each median.
+1-minute load average is recorded with every sample and printed beside each median. Each verdict
+(``bench/verdicts.py``) is met, NOT met, or stopped by the floor: the command's floor, against the
+same baseline in the same rounds, is itself above the target (``verdicts`` in ``--json``).
 
 goshfile's own modules are byte-compiled first (``compileall``): an editable install run
 with ``PYTHONDONTWRITEBYTECODE`` set would otherwise compile every module it imports on
@@ -75,6 +77,7 @@ from pathlib import Path
 from typing import Any
 
 import paired  # bench/paired.py, beside this script
+import verdicts  # bench/verdicts.py, beside this script
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -285,6 +288,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     medians = {k: statistics.median(v) for k, v in samples.items()}
     ratios = {k: medians[k] / medians[base] for k, (base, _) in TARGETS.items()}
+
+    def floor_ratio(name: str) -> float | None:
+        """The floor of ``name`` against ``name``'s own baseline (None for a command without a floor)."""
+        floor = FLOORS.get(name)
+        return medians[floor] / medians[TARGETS[name][0]] if floor else None
+
     result: dict[str, Any] = {
         "benchmark": "cli",
         "rounds": args.rounds,
@@ -297,6 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             k: {"baseline": TARGETS[k][0], "ratio": round(r, 3), "target": TARGETS[k][1]} for k, r in ratios.items()
         },
         "met": {k: r <= TARGETS[k][1] for k, r in ratios.items()},
+        # met, stopped by the floor (the floor's own ratio to the same baseline is above the target), or NOT met
+        "verdicts": {k: verdicts.verdict(r, TARGETS[k][1], floor_ratio(k)) for k, r in ratios.items()},
         # each round ran every command back to back: its ratios are less moved by load drifting between rounds
         "per_round_ratios": {
             **{f"{k}/{base}": paired.per_run(samples[k], samples[base]) for k, (base, _) in TARGETS.items()},
@@ -331,7 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     for name, ratio in ratios.items():
         base, target = TARGETS[name]
-        verdict = "met" if ratio <= target else "NOT met"
+        verdict = verdicts.text(ratio, target, floor_ratio(name), f"the floor {FLOORS.get(name)!r}")
         print(f"  {name:<20} / {base:<20} = {ratio:5.2f}x (target <= {target}x: {verdict})")
     print(f"  (python -c pass / cosign version = {result['python_pass_over_cosign_version']:.2f}x)")
     print()
