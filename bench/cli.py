@@ -342,7 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     for name, ratio in ratios.items():
         base, target = TARGETS[name]
-        verdict = verdicts.text(ratio, target, floor_ratio(name), f"the floor {FLOORS.get(name)!r}")
+        floor = f"the {FLOORS.get(name, '').removeprefix('floor: ')} floor"
+        verdict = verdicts.text(ratio, target, floor_ratio(name), floor)
         print(f"  {name:<20} / {base:<20} = {ratio:5.2f}x (target <= {target}x: {verdict})")
     print(f"  (python -c pass / cosign version = {result['python_pass_over_cosign_version']:.2f}x)")
     print()

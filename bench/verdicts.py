@@ -24,10 +24,13 @@ def verdict(ratio: float, target: float, floor_ratio: float | None) -> str:
 
 
 def text(ratio: float, target: float, floor_ratio: float | None, floor: str) -> str:
-    """The verdict with the floor's ratio beside it: ``NOT met; the check job floor is 2.31x``."""
+    """The verdict with the floor's ratio beside it: ``NOT met; the check job floor is 2.310x``.
+
+    The floor's ratio has three decimals: a floor printed as 2.50x could be on either side of 2.5.
+    """
     said = verdict(ratio, target, floor_ratio)
     if floor_ratio is None or said == MET:
         return said
     if said == FLOOR:
-        return f"{said}: {floor} alone is {floor_ratio:.2f}x"
-    return f"{said}; {floor} is {floor_ratio:.2f}x"
+        return f"{said}: {floor} alone is {floor_ratio:.3f}x"
+    return f"{said}; {floor} is {floor_ratio:.3f}x"
