@@ -58,25 +58,26 @@ def test_help_and_version_import_no_command() -> None:
     assert imported_by(["--version"]) == (0, [])
 
 
-def test_check_and_addr_on_a_local_ledger_import_neither_docker_nor_grpc_nor_pydantic(tmp_path: Path) -> None:
-    ledger = str(tmp_path / "ledger.db")
-    key = tmp_path / "key.json"
+def signed_ledger(folder: Path) -> tuple[str, str, str]:
+    """A ledger file in ``folder`` with one proof: the ledger, the signer's public key, the digest signed."""
+    ledger = str(folder / "ledger.db")
+    key = folder / "key.json"
     assert main(["keys", "generate", "-o", str(key)]) == 0
     public = json.loads(key.read_text())["public"]
     digest = "sha256:" + "ab" * 32
     assert main(["sign", "-n", ledger, "--key-file", str(key), digest]) == 0
+    return ledger, public, digest
+
+
+def test_check_and_addr_on_a_local_ledger_import_neither_docker_nor_grpc_nor_pydantic(tmp_path: Path) -> None:
+    ledger, public, digest = signed_ledger(tmp_path)
     assert imported_by(["check", "-n", ledger, public, digest]) == (0, [])
     assert imported_by(["addr", "-n", ledger, public, digest]) == (0, [])
 
 
 def test_check_and_addr_do_not_load_the_log_records(tmp_path: Path) -> None:
     # check and addr read one proof: the log's records (goshfile.ledger.log) are for sign and verify-log
-    ledger = str(tmp_path / "ledger.db")
-    key = tmp_path / "key.json"
-    assert main(["keys", "generate", "-o", str(key)]) == 0
-    public = json.loads(key.read_text())["public"]
-    digest = "sha256:" + "cd" * 32
-    assert main(["sign", "-n", ledger, "--key-file", str(key), digest]) == 0
+    ledger, public, digest = signed_ledger(tmp_path)
     watched = ("goshfile.ledger.log", "goshfile.ledger.client")
     assert imported_by(["check", "-n", ledger, public, digest], watched=watched) == (0, [])
     assert imported_by(["addr", "-n", ledger, public, digest], watched=watched) == (0, [])
