@@ -443,7 +443,7 @@ def print_compare(result: dict[str, Any]) -> None:
     print()
     for mode, ratio in result["ratios"].items():
         job = result["floor_ratios"][mode]["job/dockerfile"]
-        verdict = verdicts.text(ratio, result["targets"][mode], job, "the job floor")
+        verdict = verdicts.text(result["verdicts"][mode], job, "the job floor")
         floors = ", ".join(f"{k} {v:.2f}x" for k, v in result["floor_ratios"][mode].items())
         print(
             f"  {mode}: goshfile/dockerfile = {ratio:.2f}x (target <= {result['targets'][mode]}x: {verdict}); {floors}"

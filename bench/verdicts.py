@@ -23,12 +23,12 @@ def verdict(ratio: float, target: float, floor_ratio: float | None) -> str:
     return NOT_MET
 
 
-def text(ratio: float, target: float, floor_ratio: float | None, floor: str) -> str:
-    """The verdict with the floor's ratio beside it: ``NOT met; the check job floor is 2.310x``.
+def text(said: str, floor_ratio: float | None, floor: str) -> str:
+    """The verdict ``said`` (from :func:`verdict`, on unrounded figures) with the floor's ratio beside it:
+    ``NOT met; the check job floor is 2.310x``.
 
     The floor's ratio has three decimals: a floor printed as 2.50x could be on either side of 2.5.
     """
-    said = verdict(ratio, target, floor_ratio)
     if floor_ratio is None or said == MET:
         return said
     if said == FLOOR:

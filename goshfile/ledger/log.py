@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from goshfile.errors import InputError
-from goshfile.ledger.proof import GENESIS, Proof, field, format_time, sha256
+from goshfile.ledger.proof import GENESIS as GENESIS  # re-exported: the log's first prev
+from goshfile.ledger.proof import Proof, field, format_time, sha256
 
 LOG_DOMAIN = b"goshfile-ledger-record-v1\x00"
 

@@ -45,7 +45,7 @@ MAX_CONTENT_BYTES = 1024
 GENESIS = "0" * 64
 """The chain hash before a node's first log record (:mod:`goshfile.ledger.log`)."""
 ADDRESS_RE = re.compile(r"^0:[0-9a-f]{64}$")
-GOSH_ADDRESS = r"^-?[0-9]+:[0-9a-fA-F]{64}$"  # text: compiled by re on first use
+GOSH_ADDRESS_PATTERN = r"^-?[0-9]+:[0-9a-fA-F]{64}$"  # text: compiled by re on first use
 _DIGEST_LIKE = re.compile(r"^sha-?[0-9]+:", re.IGNORECASE)
 _DIGEST = re.compile(r"^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -109,7 +109,7 @@ def normalize_payer(text: str | None) -> str | None:
     value = text.strip()
     if KEY_HEX.match(value):
         value = f"0:{value}"
-    if not re.match(GOSH_ADDRESS, value):
+    if not re.match(GOSH_ADDRESS_PATTERN, value):
         raise InputError(f"giver address {redact(repr(text))} is not a GOSH address (<workchain>:<64 hex>, or 64 hex)")
     return value.lower()
 

@@ -58,7 +58,11 @@ INSERT = f"INSERT INTO proofs ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 HEAD_UPDATE = "UPDATE meta SET value = ? WHERE key = ?"
 
 
-def row_values(record: Record) -> tuple[int, str, str, str, str, str | None, str, str, str]:
+Row = tuple[int, str, str, str, str, str | None, str, str, str]
+"""A row of ``proofs``, in :data:`COLUMNS` order."""
+
+
+def row_values(record: Record) -> Row:
     """The column values of ``record`` in :data:`COLUMNS` order (for :data:`INSERT`)."""
     p = record.proof
     return (
@@ -72,9 +76,6 @@ def row_values(record: Record) -> tuple[int, str, str, str, str, str | None, str
         record.prev,
         record.hash,
     )
-
-
-Row = tuple[int, str, str, str, str, str | None, str, str, str]
 
 
 def _proof(row: Row) -> Proof:
