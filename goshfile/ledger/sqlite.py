@@ -88,12 +88,6 @@ def _proof(row: Row) -> Proof:
     return Proof(address, public, content, sig, stamp, payer, seq)
 
 
-def _record(row: Row) -> Record:
-    from goshfile.ledger.log import Record
-
-    return Record(_proof(row), row[7], row[8])
-
-
 def _use_wal(conn: sqlite3.Connection) -> None:
     """Switch the database to WAL mode (once per file). SQLite does not wait on its busy handler
     for this switch while another connection has the file open, so it is retried here for as long."""
@@ -292,6 +286,8 @@ class SqliteLedger(DeployingLedger):
 
     def records(self, after: int = 0, limit: int | None = None) -> list[Record]:
         """Up to ``limit`` records with ``seq > after``, in log order."""
+        from goshfile.ledger.log import Record  # once per batch, not per row
+
         if not self._ready and not self.path.exists():
             return []
         with self._connection() as conn:
@@ -299,7 +295,7 @@ class SqliteLedger(DeployingLedger):
                 f"SELECT {COLUMNS} FROM proofs WHERE seq > ? ORDER BY seq LIMIT ?",
                 (after, -1 if limit is None else limit),
             ).fetchall()
-        return [_record(row) for row in rows]
+        return [Record(_proof(row), row[7], row[8]) for row in rows]
 
     def iter_records(self, batch: int = 5000) -> Iterator[Record]:
         """Every record in log order, read in batches."""
