@@ -23,11 +23,11 @@ from goshfile.endpoints import ENV_NETWORK, LEDGER_SUFFIXES, HttpNode, LocalNode
 from goshfile.errors import EngineError, InputError
 from goshfile.ledger.proof import Proof
 from goshfile.ledger.protocol import Ledger, Signer
-from goshfile.ledger.sqlite import SqliteLedger
 from goshfile.paths import node_home
 
 if TYPE_CHECKING:
     from goshfile.ledger.client import HttpLedger
+    from goshfile.ledger.sqlite import SqliteLedger
 
 LEDGER_FILE = "ledger.db"
 FILE_SUFFIXES = LEDGER_SUFFIXES
@@ -54,6 +54,9 @@ def open_node(node: Node) -> SqliteLedger | HttpLedger:
         from goshfile.tokens import token_from_env
 
         return HttpLedger(node.base, token=token_from_env())
+    # here too: addr checks -n without opening anything, so it needs no sqlite3
+    from goshfile.ledger.sqlite import SqliteLedger
+
     return SqliteLedger(ledger_file(node.path))
 
 

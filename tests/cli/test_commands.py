@@ -84,6 +84,18 @@ def test_check_and_addr_do_not_load_the_log_records(tmp_path: Path) -> None:
     assert "goshfile.ledger.log" in imported_by(["node", "verify-log", "-n", ledger], watched=watched)[1]
 
 
+def test_addr_loads_no_ledger_backend_and_creates_no_file(tmp_path: Path) -> None:
+    # addr hashes the key and the content: -n is checked, never opened, so sqlite3 stays unloaded
+    ledger, public, digest = signed_ledger(tmp_path)
+    watched = ("sqlite3", "goshfile.ledger.sqlite")
+    assert imported_by(["addr", "-n", ledger, public, digest], watched=watched) == (0, [])
+    absent = tmp_path / "absent" / "ledger.db"
+    assert imported_by(["addr", "-n", str(absent), public, digest], watched=watched) == (0, [])
+    assert not absent.parent.exists()
+    code, loaded = imported_by(["check", "-n", ledger, public, digest], watched=watched)
+    assert code == 0 and set(watched) <= set(loaded)  # check reads the proof: the same watch sees it
+
+
 def test_commands_that_other_modules_extend_are_whole_when_loaded_lazily() -> None:
     keys = cli.get_command(click.Context(cli), "keys")
     assert isinstance(keys, click.Group)
