@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from goshfile import __version__
-from goshfile.engine.races import ATTEMPTS, TAIL, lost_snapshot, retry_notice
+from goshfile.engine.races import ATTEMPTS, TAIL, known_race, retry_notice
 from goshfile.errors import EngineError, InputError
 from goshfile.secrets import REFUSAL, looks_secret
 
@@ -158,9 +158,10 @@ class BuildxBuilder:
         """Run ``attempt`` until it succeeds or fails other than by a known engine race (:mod:`.races`)."""
         for number in range(1, ATTEMPTS + 1):
             code, output = attempt()
-            if code == 0 or number == ATTEMPTS or not lost_snapshot(output):
+            race = None if code == 0 or number == ATTEMPTS else known_race(output)
+            if race is None:
                 break
-            (self.relay or _to_stderr)(f"{retry_notice(what, number + 1)}\n".encode())
+            (self.relay or _to_stderr)(f"{retry_notice(what, number + 1, race)}\n".encode())
         return code, output
 
     def _load(self, archive: Path) -> None:

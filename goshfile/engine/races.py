@@ -1,33 +1,68 @@
 """Known engine races that a second attempt gets past, and how to tell one from a real failure.
 
-moby/buildkit#6521: on the containerd image store, BuildKit's image exporter checks
-that a layer's parent snapshot exists, then prepares the next layer on it; containerd's
-garbage collector can remove that parent in between, and the export fails with
-``failed to prepare extraction snapshot "...": parent snapshot sha256:... does not
-exist: not found``. ``docker load`` unpacks the same way. BuildKit fixed it upstream
-(moby/buildkit#6558, March 2026), after the BuildKit inside Debian's docker.io 28.5.2
-that ``scripts/current-engine.sh`` runs. Nothing is lost when it happens: the build's
-result is still in BuildKit's cache, so a second attempt only exports it again.
+Each is told by the end of the failed command's output, and tried again only then
+(:data:`ATTEMPTS` in all). Nothing is lost by trying again: a goshfile build is
+deterministic and its steps are in BuildKit's cache, so another attempt only does the
+part that failed again.
+
+- **A lost parent snapshot** (moby/buildkit#6521): on the containerd image store,
+  BuildKit's image exporter checks that a layer's parent snapshot exists, then prepares
+  the next layer on it; containerd's garbage collector can remove that parent in between,
+  and the export fails with ``failed to prepare extraction snapshot "...": parent snapshot
+  sha256:... does not exist: not found``. ``docker load`` unpacks the same way. BuildKit
+  fixed it upstream (moby/buildkit#6558, March 2026), after the BuildKit inside Debian's
+  docker.io 28.5.2 that ``scripts/current-engine.sh`` runs.
+- **The gateway's closed connection** (``frontend grpc server closed unexpectedly``):
+  BuildKit serves a frontend's gRPC over the frontend container's stdin/stdout, and when
+  that connection ends it cancels the container (``frontend/gateway/gateway.go``). When
+  it sees the connection end (the frontend's exit closes it) before it sees the container
+  exit, it reports this error and drops the result the frontend returned. It is seen now
+  and then with BuildKit's own Dockerfile frontend images as well (moby/buildkit#1090,
+  and BuildKit's own CI in moby/buildkit#3035); here it was seen only on a machine loaded
+  8-13. A frontend that crashes before it answers can end the same way; it is then tried
+  again and fails each time, with its own error above each notice.
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
-ATTEMPTS = 3  # a first try and two more, only when the failure is this race
-TAIL = 64 * 1024  # how much of the end of a command's output is kept to look for it
-
-_LOST_SNAPSHOT = re.compile(r"failed to prepare extraction snapshot .{1,300}?parent snapshot \S+ does not exist")
-
-
-def lost_snapshot(output: str) -> bool:
-    """Whether ``output`` (a failed build's or load's) ends in the race of moby/buildkit#6521."""
-    return _LOST_SNAPSHOT.search(output) is not None
+ATTEMPTS = 3  # a first try and two more, only when the failure is one of these races
+TAIL = 64 * 1024  # how much of the end of a command's output is kept to look for one
 
 
-def retry_notice(what: str, attempt: int) -> str:
-    """The line shown before attempt number ``attempt`` (2 or more) of ``what``."""
-    return (
-        f"goshfile: {what} failed on a known engine race (the containerd store lost a parent snapshot"
-        f" while unpacking, moby/buildkit#6521); trying again ({attempt} of {ATTEMPTS})"
-    )
+class Race(NamedTuple):
+    """A known race: how the notice names it and how its failure reads."""
+
+    cause: str  # what happened, as the retry notice says it
+    tracked: str  # where upstream follows it
+    pattern: str  # searched for in the failed command's output (text: compiled by ``re`` when first used)
+
+
+LOST_SNAPSHOT = Race(
+    "the containerd store lost a parent snapshot while unpacking",
+    "moby/buildkit#6521",
+    r"failed to prepare extraction snapshot .{1,300}?parent snapshot \S+ does not exist",
+)
+GATEWAY_CLOSED = Race(
+    "BuildKit's gateway saw the frontend's connection end before the frontend's exit: "
+    '"frontend grpc server closed unexpectedly"',
+    "moby/buildkit#1090",
+    r"frontend grpc server closed unexpectedly",
+)
+RACES = (LOST_SNAPSHOT, GATEWAY_CLOSED)
+
+
+def known_race(output: str) -> Race | None:
+    """The known race ``output`` (a failed build's or load's) ends in, or None for any other failure."""
+    for race in RACES:
+        if re.search(race.pattern, output):
+            return race
+    return None
+
+
+def retry_notice(what: str, attempt: int, race: Race) -> str:
+    """The line shown before attempt number ``attempt`` (2 or more) of ``what``, which failed on ``race``."""
+    said = f"goshfile: {what} failed on a known engine race ({race.cause}, {race.tracked})"
+    return f"{said}; trying again ({attempt} of {ATTEMPTS})"

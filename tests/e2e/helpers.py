@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from goshfile.engine.races import ATTEMPTS, lost_snapshot, retry_notice
+from goshfile.engine.races import ATTEMPTS, known_race, retry_notice
 
 FRONTEND_IMAGE = "teamgosh/goshfile:latest"
 REGISTRY = "127.0.0.1:5000"
@@ -48,15 +48,16 @@ class Run:
 def run(cmd: list[str], cwd: Path | None = None, timeout: float = 300, env: Mapping[str, str] | None = None) -> Run:
     """Run ``cmd``, capturing stdout and stderr together.
 
-    A command that fails on the containerd store's lost-snapshot race (moby/buildkit#6521,
-    see :mod:`goshfile.engine.races`) is run again, as ``goshfile build`` does, with a
-    warning in pytest's summary; any other failure is returned as it is.
+    A command that fails on a known engine race (:mod:`goshfile.engine.races`: the containerd
+    store's lost snapshot, the gateway's closed connection) is run again, as ``goshfile build``
+    does, with a warning in pytest's summary; any other failure is returned as it is.
     """
     for attempt in range(1, ATTEMPTS + 1):
         done = _run_once(cmd, cwd, timeout, env)
-        if done.returncode == 0 or attempt == ATTEMPTS or not lost_snapshot(done.output):
+        race = None if done.returncode == 0 or attempt == ATTEMPTS else known_race(done.output)
+        if race is None:
             return done
-        warnings.warn(f"{' '.join(cmd[:3])}: {retry_notice('the command', attempt + 1)}", stacklevel=2)
+        warnings.warn(f"{' '.join(cmd[:3])}: {retry_notice('the command', attempt + 1, race)}", stacklevel=2)
     raise AssertionError("unreachable")
 
 

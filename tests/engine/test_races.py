@@ -1,4 +1,4 @@
-"""A build that fails on the containerd store's lost-snapshot race is tried again; any other failure is not."""
+"""A build that fails on a known engine race is tried again and said; any other failure is not."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from goshfile.engine import BuildRequest, BuildxBuilder
-from goshfile.engine.races import ATTEMPTS, lost_snapshot
+from goshfile.engine.races import ATTEMPTS, GATEWAY_CLOSED, LOST_SNAPSHOT, known_race
 from goshfile.errors import EngineError
 
 # As Docker 28.5.2 printed it in CI (moby/buildkit#6521)
@@ -18,6 +18,8 @@ RACE = (
     "59b8f390 does not exist: not found"
 )
 OTHER = 'ERROR: failed to solve: process "/bin/sh -c false" did not complete successfully: exit code: 1'
+# As buildx prints BuildKit's error (frontend/gateway/gateway.go) when the gateway stops serving first
+GATEWAY = "ERROR: failed to solve: frontend grpc server closed unexpectedly"
 
 
 def fake_docker(tmp_path: Path, failures: list[str]) -> tuple[Path, Path]:
@@ -76,9 +78,24 @@ def test_the_race_every_time_fails_after_the_last_attempt(tmp_path: Path) -> Non
     assert b"".join(shown).decode().count("trying again") == ATTEMPTS - 1
 
 
-def test_only_the_extraction_race_counts() -> None:
-    assert lost_snapshot(RACE)
-    assert lost_snapshot(RACE.replace('"', '\\"'))  # as a JSON-quoted log shows it
-    assert not lost_snapshot(OTHER)
+def test_the_gateway_race_is_tried_again_and_named(tmp_path: Path) -> None:
+    docker, calls = fake_docker(tmp_path, [GATEWAY, RACE])
+    shown: list[bytes] = []
+    result = BuildxBuilder(str(docker), relay=shown.append).build(request(tmp_path))
+    assert result.digest == "sha256:ab"
+    assert calls.read_text().strip() == "3"
+    notices = [line for line in b"".join(shown).decode().splitlines() if "trying again" in line]
+    assert len(notices) == 2
+    assert "frontend grpc server closed unexpectedly" in notices[0] and GATEWAY_CLOSED.tracked in notices[0]
+    assert "(2 of 3)" in notices[0] and "(3 of 3)" in notices[1] and LOST_SNAPSHOT.tracked in notices[1]
+
+
+def test_only_the_known_races_count() -> None:
+    assert known_race(RACE) is LOST_SNAPSHOT
+    assert known_race(RACE.replace('"', '\\"')) is LOST_SNAPSHOT  # as a JSON-quoted log shows it
+    assert known_race(GATEWAY) is GATEWAY_CLOSED
+    assert known_race(OTHER) is None
     # a run step's mount failing on a missing snapshot (moby/buildkit#4024) is another bug: not retried
-    assert not lost_snapshot("failed to mount /src: parent snapshot sha256:c032 does not exist: not found")
+    assert known_race("failed to mount /src: parent snapshot sha256:c032 does not exist: not found") is None
+    # the frontend's own errors, returned to BuildKit, are not the gateway's
+    assert known_race("ERROR: failed to solve: goshfile.yaml:3: steps[0].run: expected a string") is None
