@@ -150,14 +150,13 @@ ADDR_JOB = (
 cli()
 """
 )
-FLOORS = {  # contender: its floor
+FLOORS = {  # contender: its floor, which also decides its verdict
     "goshfile --help": "floor: click",
     "goshfile --version": "floor: click",
     "goshfile check": "floor: check job",
     "goshfile addr": "floor: addr job",
     "goshfile verify": "floor: verify libraries",
 }
-VERDICT_FLOORS = FLOORS  # the floor that decides each verdict
 
 
 class BenchError(Exception):
@@ -315,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def floor_ratio(name: str) -> float | None:
         """The floor that decides ``name``'s verdict, against ``name``'s own baseline (None: no floor)."""
-        floor = VERDICT_FLOORS.get(name)
+        floor = FLOORS.get(name)
         return medians[floor] / medians[TARGETS[name][0]] if floor else None
 
     result: dict[str, Any] = {
@@ -367,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     for name, ratio in ratios.items():
         base, target = TARGETS[name]
-        floor = f"the {VERDICT_FLOORS.get(name, '').removeprefix('floor: ')} floor"
+        floor = f"the {FLOORS.get(name, '').removeprefix('floor: ')} floor"
         verdict = verdicts.text(result["verdicts"][name], floor_ratio(name), floor)
         print(f"  {name:<20} / {base:<20} = {ratio:5.2f}x (target <= {target}x: {verdict})")
     print(f"  (python -c pass / cosign version = {result['python_pass_over_cosign_version']:.2f}x)")

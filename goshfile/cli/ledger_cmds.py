@@ -13,7 +13,7 @@ from goshfile.cli.render import error_json
 from goshfile.errors import GoshfileError, InputError, VerificationError
 from goshfile.keys import KeyPair, default_key_file, find_public, find_signer, write_key_file
 from goshfile.ledger import normalize_payer, open_ledger
-from goshfile.ledger.endpoints import resolve
+from goshfile.ledger.endpoints import check_endpoints
 from goshfile.ledger.proof import address
 from goshfile.ledger.protocol import refuse_secret_payer
 
@@ -151,7 +151,7 @@ def addr(network: str | None, key_file: Path | None, args: tuple[str, ...]) -> N
     """
     public, content = _split(args, "PUBLIC")
     key, _ = find_public(public, key_file=key_file)
-    resolve(network)  # checked as every command checks it (InputError), then neither opened nor contacted
+    check_endpoints(network)  # refused as check refuses it (InputError), but neither opened nor contacted
     click.echo(address(key, content))
 
 

@@ -1,7 +1,10 @@
 """Known engine races that a second attempt gets past, and how to tell one from a real failure.
 
-Each is told by the end of the failed command's output, and tried again only then
-(:data:`ATTEMPTS` in all). Nothing is lost by trying again: a goshfile build is
+Each is told by the end of the failed command's output (its last :data:`TAIL` bytes), and
+tried again only then (:data:`ATTEMPTS` in all): the lost snapshot by its message, the
+gateway's closed connection only as the build's own final error line (``ERROR: failed to
+solve: ...`` from buildx, ``error: ...`` from buildctl), so that a step that prints those
+words, or goshfile's own notice, does not count. Nothing is lost by trying again: a goshfile build is
 deterministic and its steps are in BuildKit's cache, so another attempt only does the
 part that failed again.
 
@@ -19,8 +22,9 @@ part that failed again.
   exit, it reports this error and drops the result the frontend returned. It is seen now
   and then with BuildKit's own Dockerfile frontend images as well (moby/buildkit#1090,
   and BuildKit's own CI in moby/buildkit#3035); here it was seen only on a machine loaded
-  8-13. A frontend that crashes before it answers can end the same way; it is then tried
-  again and fails each time, with its own error above each notice.
+  8-13. A frontend that ends without answering (a crash, an out-of-memory kill) can end the
+  same way; it is then tried again and fails each time, with its own output above each
+  notice, which says so.
 """
 
 from __future__ import annotations
@@ -46,10 +50,10 @@ LOST_SNAPSHOT = Race(
     r"failed to prepare extraction snapshot .{1,300}?parent snapshot \S+ does not exist",
 )
 GATEWAY_CLOSED = Race(
-    "BuildKit's gateway saw the frontend's connection end before the frontend's exit: "
-    '"frontend grpc server closed unexpectedly"',
+    "BuildKit's gateway saw the frontend's connection end before the frontend's exit, or the frontend "
+    'ended without answering: "frontend grpc server closed unexpectedly"',
     "moby/buildkit#1090",
-    r"frontend grpc server closed unexpectedly",
+    r"(?im)^(?:error: )?failed to solve: (?:.*: )?frontend grpc server closed unexpectedly\s*$",
 )
 RACES = (LOST_SNAPSHOT, GATEWAY_CLOSED)
 

@@ -7,6 +7,7 @@ from goshfile.frontend.main import main
 
 code = main()
 # BuildKit waits for this process to end before it exports: once the result is
-# returned, skip closing the channel and tearing the interpreter down.
+# returned (and main's `with` block has closed the channel), skip tearing the
+# interpreter down.
 sys.stderr.flush()
 os._exit(code)

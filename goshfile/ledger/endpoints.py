@@ -70,6 +70,16 @@ def resolve(network: str | None = None) -> list[Node]:
     return [LocalNode(default_ledger_path(), "the default local ledger")]
 
 
+def check_endpoints(network: str | None = None) -> list[Node]:
+    """What :func:`open_ledger` checks, without making a ledger: the endpoints, and the node token if one is a URL."""
+    nodes = resolve(network)
+    if any(isinstance(node, HttpNode) for node in nodes):
+        from goshfile.tokens import token_from_env  # as open_node: only a node URL needs the token's modules
+
+        token_from_env()
+    return nodes
+
+
 def open_ledger(network: str | None = None) -> Ledger:
     """The ledger ``network`` names (a ``-n`` value); see the module docstring. InputError for a bad endpoint."""
     ledgers = [open_node(node) for node in resolve(network)]

@@ -157,6 +157,15 @@ def test_addr_needs_no_ledger(goshfile: Runner) -> None:
     assert not default_ledger_path().exists()
 
 
+def test_addr_refuses_a_node_token_that_check_refuses(goshfile: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    # addr contacts no node, but a token that check and sign would refuse is refused here too
+    monkeypatch.setenv("GOSHFILE_NODE_TOKEN", "not a token")
+    for command in ("addr", "check"):
+        done = goshfile(command, "-n", "./here.db,http://127.0.0.1:1", PUBLIC, DIGEST)
+        assert done.code == 2 and "GOSHFILE_NODE_TOKEN" in done.err, command
+    assert goshfile("addr", "-n", "./here.db", PUBLIC, DIGEST).out == ALICE_ADDRESS + "\n"  # no URL: no token read
+
+
 def test_through_a_node(goshfile: Runner, tmp_path: Path) -> None:
     with serving(tmp_path / "ledger.db") as node:
         assert goshfile("sign", "-n", node.url, SECRET, DIGEST).out == ALICE_ADDRESS + "\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from goshfile.engine import BuildRequest, BuildxBuilder
-from goshfile.engine.races import ATTEMPTS, GATEWAY_CLOSED, LOST_SNAPSHOT, known_race
+from goshfile.engine.races import ATTEMPTS, GATEWAY_CLOSED, LOST_SNAPSHOT, known_race, retry_notice
 from goshfile.errors import EngineError
 
 # As Docker 28.5.2 printed it in CI (moby/buildkit#6521)
@@ -97,5 +97,10 @@ def test_only_the_known_races_count() -> None:
     assert known_race(OTHER) is None
     # a run step's mount failing on a missing snapshot (moby/buildkit#4024) is another bug: not retried
     assert known_race("failed to mount /src: parent snapshot sha256:c032 does not exist: not found") is None
+    buildctl = "error: failed to solve: frontend grpc server closed unexpectedly\n"
+    assert known_race(buildctl) is GATEWAY_CLOSED
     # the frontend's own errors, returned to BuildKit, are not the gateway's
     assert known_race("ERROR: failed to solve: goshfile.yaml:3: steps[0].run: expected a string") is None
+    # only the build's final error line counts: not a step's output, not goshfile's own notice
+    assert known_race("#7 0.51 frontend grpc server closed unexpectedly\n" + OTHER) is None
+    assert known_race(retry_notice("docker buildx build", 2, GATEWAY_CLOSED)) is None
