@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from goshfile import __version__
 from goshfile.engine.races import ATTEMPTS, TAIL, known_race, retry_notice
+from goshfile.engine.terminal import run_on_terminal
 from goshfile.errors import EngineError, InputError
 from goshfile.secrets import REFUSAL, looks_secret
 
@@ -140,10 +141,12 @@ class BuildxBuilder:
 
         stdout is kept from the caller's: buildx prints the engine's image ID there with
         ``--progress quiet``, which is not the final image once its timestamps are rewritten.
-        On a terminal, buildx draws its own progress on it (nothing is read back then).
+        On a terminal, buildx draws its own progress on a pseudo-terminal that mirrors ours
+        (:mod:`.terminal`), so the end of its output can still be read back.
         """
         if self.relay is None and progress in ("auto", "tty") and sys.stderr.isatty():
-            return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=False).returncode, ""
+            sys.stderr.flush()
+            return run_on_terminal(cmd, sys.stderr.fileno(), TAIL)
         relay = self.relay or _to_stderr
         tail = bytearray()
         with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,7 @@ def fake_docker(tmp_path: Path, failures: list[str]) -> tuple[Path, Path]:
         f"""#!/bin/sh
 n=$(( $(cat {calls}) + 1 )); echo $n > {calls}
 echo "#1 [internal] load build definition" >&2
+[ -t 2 ] && echo "drawn on a terminal" >&2
 case $n in
 {lines}
 esac
@@ -44,9 +47,9 @@ done
     return script, calls
 
 
-def request(tmp_path: Path) -> BuildRequest:
+def request(tmp_path: Path, progress: str = "plain") -> BuildRequest:
     (tmp_path / "goshfile.yaml").write_text("# syntax=teamgosh/goshfile\n")
-    return BuildRequest(context=tmp_path, file=tmp_path / "goshfile.yaml", progress="plain")
+    return BuildRequest(context=tmp_path, file=tmp_path / "goshfile.yaml", progress=progress)
 
 
 def test_the_lost_snapshot_race_is_tried_again_and_said(tmp_path: Path) -> None:
@@ -58,6 +61,26 @@ def test_the_lost_snapshot_race_is_tried_again_and_said(tmp_path: Path) -> None:
     text = b"".join(shown).decode()
     assert RACE in text  # the engine's own output is relayed, the failed attempt's too
     assert f"trying again (2 of {ATTEMPTS})" in text and "moby/buildkit#6521" in text
+
+
+def test_on_a_terminal_the_race_is_still_told_and_tried_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # our stderr is a terminal and nothing relays: buildx draws on a pseudo-terminal that we read back
+    leader, follower = os.openpty()
+    terminal = os.fdopen(follower, "w", encoding="utf-8")
+    monkeypatch.setattr(sys, "stderr", terminal)
+    try:
+        docker, calls = fake_docker(tmp_path, [GATEWAY])
+        result = BuildxBuilder(str(docker)).build(request(tmp_path, progress="auto"))
+        terminal.flush()
+        os.set_blocking(leader, False)
+        text = os.read(leader, 1 << 16).decode()
+    finally:
+        terminal.close()
+        os.close(leader)
+    assert result.digest == "sha256:ab"
+    assert calls.read_text().strip() == "2"
+    assert text.count("drawn on a terminal") == 2  # both attempts drew on a terminal
+    assert GATEWAY in text and "trying again (2 of 3)" in text
 
 
 def test_another_failure_is_not_tried_again(tmp_path: Path) -> None:
