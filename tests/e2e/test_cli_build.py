@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import struct
+import subprocess
+import sys
+import termios
+import threading
 from pathlib import Path
 
 import docker
 import pytest
 
 from goshfile.cli.main import main
+from goshfile.engine.terminal import plain
 from tests.e2e.helpers import Images, image_run, write
+
+GOSHFILE = str(Path(sys.executable).parent / "goshfile")
 
 pytestmark = pytest.mark.docker
 
@@ -98,3 +108,39 @@ def test_quiet_prints_the_image_id_and_nothing_else(
     out, err = capsys.readouterr()
     assert out == docker.from_env().images.get(image).id + "\n"  # the final image, after the rewrite
     assert err == ""
+
+
+def test_goshfile_build_on_a_terminal_shows_buildx_drawing_in_place(tmp_path: Path, images: Images) -> None:
+    # goshfile's stderr is a terminal: buildx draws its progress in place, through goshfile's pseudo-terminal
+    # (which reads the end back for the races: tests/engine/test_races.py)
+    steps = 'steps:\n  - name: greet\n    run: {command: [/usr/local/bin/bash, -c, "echo hi"]}\n'
+    write(tmp_path, {"goshfile.yaml": "apiVersion: 1\nimage: bash:latest\n" + steps})
+    image = images.name("tty")
+    leader, follower = os.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    drawn = bytearray()
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(leader, 1 << 16)
+            except OSError:
+                return
+            if not chunk:
+                return
+            drawn.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    cmd = [GOSHFILE, "build", str(tmp_path), "-t", image, "--frontend-image", "teamgosh/goshfile:latest"]
+    try:
+        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, timeout=300)
+    finally:
+        os.close(follower)
+    reader.join(timeout=10)
+    os.close(leader)
+    text = drawn.decode(errors="replace")
+    assert done.returncode == 0, text
+    assert done.stdout.decode().strip() == docker.from_env().images.get(image).id
+    assert "[+] Building" in text and "\x1b[" in text  # buildx's terminal display, cursor moves and all
+    assert "[1/1] greet" in plain(text)
