@@ -3,7 +3,8 @@
 Each is told by the end of the failed command's output (its last :data:`TAIL` bytes), and
 tried again only then (:data:`ATTEMPTS` in all): the lost snapshot by its message, the
 gateway's closed connection only as the build's own final error line (``ERROR: failed to
-solve: ...`` from buildx, ``error: ...`` from buildctl), so that a step that prints those
+solve: ...`` from buildx, ``ERROR: failed to build: failed to solve: ...`` from buildx 0.25 and
+later, ``error: ...`` from buildctl), so that a step that prints those
 words, or goshfile's own notice, does not count. Nothing is lost by trying again: a goshfile build is
 deterministic and its steps are in BuildKit's cache, so another attempt only does the
 part that failed again.
@@ -53,7 +54,7 @@ GATEWAY_CLOSED = Race(
     "BuildKit's gateway saw the frontend's connection end before the frontend's exit, or the frontend "
     'ended without answering: "frontend grpc server closed unexpectedly"',
     "moby/buildkit#1090",
-    r"(?im)^(?:error: )?failed to solve: (?:.*: )?frontend grpc server closed unexpectedly\s*$",
+    r"(?im)^(?:error: )?(?:failed to build: )?failed to solve: (?:.*: )?frontend grpc server closed unexpectedly\s*$",
 )
 RACES = (LOST_SNAPSHOT, GATEWAY_CLOSED)
 

@@ -117,7 +117,7 @@ def test_goshfile_build_on_a_terminal_shows_buildx_drawing_in_place(tmp_path: Pa
     write(tmp_path, {"goshfile.yaml": "apiVersion: 1\nimage: bash:latest\n" + steps})
     image = images.name("tty")
     leader, follower = os.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 123, 0, 0))
     drawn = bytearray()
 
     def read() -> None:
@@ -144,3 +144,5 @@ def test_goshfile_build_on_a_terminal_shows_buildx_drawing_in_place(tmp_path: Pa
     assert done.stdout.decode().strip() == docker.from_env().images.get(image).id
     assert "[+] Building" in text and "\x1b[" in text  # buildx's terminal display, cursor moves and all
     assert "[1/1] greet" in plain(text)
+    # drawn for our terminal's width: buildx pads its header to one column less (80 columns would give 79)
+    assert {len(line) for line in plain(text).splitlines() if line.startswith("[+] Building")} == {122}

@@ -11,6 +11,7 @@ import pytest
 
 from goshfile.engine import BuildRequest, BuildxBuilder
 from goshfile.engine.races import ATTEMPTS, GATEWAY_CLOSED, LOST_SNAPSHOT, known_race, retry_notice
+from goshfile.engine.terminal import plain
 from goshfile.errors import EngineError
 
 # As Docker 28.5.2 printed it in CI (moby/buildkit#6521)
@@ -34,7 +35,7 @@ def fake_docker(tmp_path: Path, failures: list[str]) -> tuple[Path, Path]:
         f"""#!/bin/sh
 n=$(( $(cat {calls}) + 1 )); echo $n > {calls}
 echo "#1 [internal] load build definition" >&2
-[ -t 2 ] && echo "drawn on a terminal" >&2
+[ -t 2 ] && printf '\033[?25l\033[1A\033[0Gdrawn on a terminal\n\033[?25h\033[31m' >&2
 case $n in
 {lines}
 esac
@@ -122,6 +123,11 @@ def test_only_the_known_races_count() -> None:
     assert known_race("failed to mount /src: parent snapshot sha256:c032 does not exist: not found") is None
     buildctl = "error: failed to solve: frontend grpc server closed unexpectedly\n"
     assert known_race(buildctl) is GATEWAY_CLOSED
+    buildx_0_29 = "ERROR: failed to build: failed to solve: frontend grpc server closed unexpectedly\n"
+    assert known_race(buildx_0_29) is GATEWAY_CLOSED
+    # as drawn on a terminal: the display's last frame, then the error in colour, read back as plain text
+    drawn = "\x1b[?25l\x1b[1A\x1b[0G[+] Building 0.4s (3/3) FINISHED\r\n\x1b[?25h\x1b[31m" + GATEWAY + "\x1b[0m\r\n"
+    assert known_race(drawn) is None and known_race(plain(drawn)) is GATEWAY_CLOSED
     # the frontend's own errors, returned to BuildKit, are not the gateway's
     assert known_race("ERROR: failed to solve: goshfile.yaml:3: steps[0].run: expected a string") is None
     # only the build's final error line counts: not a step's output, not goshfile's own notice

@@ -9,6 +9,7 @@ import struct
 import sys
 import termios
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,25 +65,32 @@ def test_the_command_draws_on_a_terminal_of_our_size(terminal: tuple[int, int]) 
     assert "\x1b[32mgreen\x1b[0m" in drawn and "to stdout" not in drawn  # drawn as written, colours and all
 
 
-def test_the_command_follows_when_our_terminal_is_resized(terminal: tuple[int, int]) -> None:
+def test_the_command_follows_when_our_terminal_is_resized(terminal: tuple[int, int], tmp_path: Path) -> None:
     ours, _ = terminal
+    ready = tmp_path / "ready"
     code = (
         "import os, sys, time\n"
-        "deadline = time.monotonic() + 10\n"
+        f"open({str(ready)!r}, 'w').close()\n"
+        "deadline = time.monotonic() + 20\n"
         "while os.get_terminal_size(2).columns == 111 and time.monotonic() < deadline:\n"
         "    time.sleep(0.02)\n"
         "size = os.get_terminal_size(2)\n"
         "sys.stderr.write(f'{size.lines}x{size.columns}\\n')\n"
     )
 
-    def resize() -> None:  # as a terminal does: new size, then SIGWINCH to us
+    def resize() -> None:  # once the command runs, as a terminal does: new size, then SIGWINCH to us
+        deadline = time.monotonic() + 20
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
         fcntl.ioctl(ours, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 90, 0, 0))
         os.kill(os.getpid(), signal.SIGWINCH)
 
-    timer = threading.Timer(0.2, resize)
-    timer.start()
-    status, kept = run_on_terminal([sys.executable, "-c", code], ours, tail=4096)
-    timer.join()
+    resizer = threading.Thread(target=resize)
+    resizer.start()
+    try:
+        status, kept = run_on_terminal([sys.executable, "-c", code], ours, tail=4096)
+    finally:
+        resizer.join()
     assert (status, kept) == (0, "40x90\n")
     assert signal.getsignal(signal.SIGWINCH) in (signal.SIG_DFL, None)  # our handler is gone afterwards
 
@@ -104,3 +112,70 @@ def test_a_command_that_cannot_start_leaves_no_descriptor_open(terminal: tuple[i
     with pytest.raises(FileNotFoundError):
         run_on_terminal(["/nonexistent/docker"], ours, tail=100)
     assert set(os.listdir("/proc/self/fd")) == before
+
+
+def test_ctrl_c_shows_the_command_stopping_then_kills_it(tmp_path: Path) -> None:
+    ready, shown_file = tmp_path / "ready", tmp_path / "shown"
+    code = (
+        "import os, sys, time\n"
+        f"open({str(ready)!r}, 'w').write(str(os.getpid()))\n"
+        "for i in range(400):\n"
+        "    sys.stderr.write(f'tick {i}\\n'); sys.stderr.flush(); time.sleep(0.05)\n"
+    )
+
+    def interrupt() -> None:  # as Ctrl-C does to us (the command, not in our test's group here, goes on)
+        while not ready.exists() or not ready.read_text():
+            time.sleep(0.02)
+        time.sleep(0.2)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    interrupter = threading.Thread(target=interrupt)
+    interrupter.start()
+    try:
+        with shown_file.open("wb") as out, pytest.raises(KeyboardInterrupt):
+            run_on_terminal([sys.executable, "-c", code], out.fileno(), tail=4096)
+    finally:
+        interrupter.join()
+    with pytest.raises(ProcessLookupError):  # killed after the grace period, and reaped
+        os.kill(int(ready.read_text()), 0)
+    shown = shown_file.read_bytes()
+    assert shown.endswith(b"\x1b[0m\x1b[?25h")  # colours and cursor reset, in case a frame was cut
+    ticks = shown.count(b"tick ")
+    assert 5 < ticks < 400  # what it drew after Ctrl-C was still shown, until it was killed
+
+
+def test_a_child_left_behind_does_not_hold_the_command_open(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    cmd = ["/bin/sh", "-c", f"sleep 30 & echo $! > {pid_file}; echo done >&2"]
+    with (tmp_path / "shown").open("wb") as out:
+        status, kept = run_on_terminal(cmd, out.fileno(), tail=4096)
+    pid = int(pid_file.read_text())
+    try:  # still running (not a zombie), still holding the terminal: it was not waited for
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        assert state != "Z"
+    finally:
+        os.kill(pid, signal.SIGKILL)
+    assert (status, kept) == (0, "done\n")
+
+
+def test_a_slow_non_blocking_terminal_gets_everything(tmp_path: Path) -> None:
+    reader, writer = os.pipe()
+    os.set_blocking(writer, False)
+    received = bytearray()
+
+    def drain() -> None:
+        while chunk := os.read(reader, 4096):
+            received.extend(chunk)
+            time.sleep(0.001)
+
+    drainer = threading.Thread(target=drain)
+    drainer.start()
+    code = "import sys\nfor i in range(20000):\n    sys.stderr.write(f'line {i}\\n')\n"
+    try:
+        status, _ = run_on_terminal([sys.executable, "-c", code], writer, tail=100)
+    finally:
+        os.close(writer)
+        drainer.join()
+        os.close(reader)
+    assert status == 0
+    assert bytes(received) == b"".join(f"line {i}\n".encode() for i in range(20000))
