@@ -311,11 +311,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     medians = {k: statistics.median(v) for k, v in samples.items()}
     ratios = {k: medians[k] / medians[base] for k, (base, _) in TARGETS.items()}
-
-    def floor_ratio(name: str) -> float | None:
-        """The floor that decides ``name``'s verdict, against ``name``'s own baseline (None: no floor)."""
-        floor = FLOORS.get(name)
-        return medians[floor] / medians[TARGETS[name][0]] if floor else None
+    # each command's floor against the command's own baseline: what decides its verdict
+    floor_over = {k: medians[f] / medians[TARGETS[k][0]] for k, f in FLOORS.items()}
 
     result: dict[str, Any] = {
         "benchmark": "cli",
@@ -330,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "met": {k: r <= TARGETS[k][1] for k, r in ratios.items()},
         # met, stopped by the floor (the floor's own ratio to the same baseline is above the target), or NOT met
-        "verdicts": {k: verdicts.verdict(r, TARGETS[k][1], floor_ratio(k)) for k, r in ratios.items()},
+        "verdicts": {k: verdicts.verdict(r, TARGETS[k][1], floor_over.get(k)) for k, r in ratios.items()},
         # each round ran every command back to back: its ratios are less moved by load drifting between rounds
         "per_round_ratios": {
             **{f"{k}/{base}": paired.per_run(samples[k], samples[base]) for k, (base, _) in TARGETS.items()},
@@ -342,7 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "floor": f,
                 "ratio": round(medians[k] / medians[f], 3),
                 "above_ms": round(1000 * (medians[k] - medians[f])),
-                "floor_over_baseline": round(medians[f] / medians[TARGETS[k][0]], 3),
+                "floor_over_baseline": round(floor_over[k], 3),
             }
             for k, f in FLOORS.items()
         },
@@ -367,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, ratio in ratios.items():
         base, target = TARGETS[name]
         floor = f"the {FLOORS.get(name, '').removeprefix('floor: ')} floor"
-        verdict = verdicts.text(result["verdicts"][name], floor_ratio(name), floor)
+        verdict = verdicts.text(result["verdicts"][name], floor_over.get(name), floor)
         print(f"  {name:<20} / {base:<20} = {ratio:5.2f}x (target <= {target}x: {verdict})")
     print(f"  (python -c pass / cosign version = {result['python_pass_over_cosign_version']:.2f}x)")
     print()
