@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import gc
 
-gc.disable()  # as goshfile.frontend.startup does, while importing
+gc.disable()  # as goshfile.startup does for the frontend, while importing
 
 import hashlib  # noqa: E402
 import json  # noqa: E402

@@ -88,7 +88,7 @@ JOB_OUT_TAG = "goshfile-bench:job"  # what the job floor builds
 JOB_SCRIPT = Path(__file__).resolve().parent / "floor_frontend.py"
 # What the libraries floor runs: the frontend's libraries loaded as a build loads them (grpcio's channel
 # module, protobuf's descriptor pool, PyYAML's C loader), then nothing;
-# with the start-up tuning the frontend applies to itself (goshfile.frontend.startup), like for like.
+# with the start-up tuning the frontend applies to itself (goshfile.startup), like for like.
 LIBS_CODE = "import gc; gc.disable(); import grpc, google.protobuf.descriptor_pool, yaml; from yaml import CSafeLoader"
 BUSYBOX = Path("/bin/busybox")  # Debian's busybox-static (scripts/install-system.sh)
 FRONTEND_LABELS = 'LABEL moby.buildkit.frontend.network.none="true"\n'  # as the goshfile frontend image says

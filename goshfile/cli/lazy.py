@@ -17,6 +17,8 @@ from typing import Any, NamedTuple
 
 import click
 
+from goshfile import startup
+
 
 class LazyCommand(NamedTuple):
     """Where a command lives and the line ``--help`` shows for it.
@@ -82,6 +84,7 @@ class LazyGroup(click.Group):
             self.add_command(entry.load(), cmd_name)
             for hook in entry.extend:  # e.g. more subcommands of a group, registered by another module
                 _resolve(hook)(self)
+            startup.resume()  # the command is imported: the collector (paused by the console script) runs again
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -14,9 +14,9 @@ GRPC_OPTIONS = [
 
 def main() -> int:
     """Run one build as a BuildKit gateway frontend; the exit status tells BuildKit whether we returned."""
-    from goshfile.frontend import startup
+    from goshfile import startup
 
-    startup.before_imports()
+    startup.pause()
 
     from goshfile.frontend.stdio import StdioRelay
 
@@ -28,7 +28,7 @@ def main() -> int:
     from goshfile.frontend.gateway import GrpcGateway
     from goshfile.frontend.options import opts_from_environ
 
-    startup.after_imports()
+    startup.resume()
 
     with grpc.insecure_channel(relay.address, options=GRPC_OPTIONS) as channel:
         return run(GrpcGateway(channel), opts_from_environ(os.environ), os.environ, sys.stderr)

@@ -7,14 +7,14 @@ import sysconfig
 from pathlib import Path
 
 import goshfile
-from goshfile.frontend import startup
+from goshfile import startup
 
 
 def test_the_collector_is_off_during_imports_and_on_after() -> None:
     try:
-        startup.before_imports()
+        startup.pause()
         assert not gc.isenabled()
-        startup.after_imports()
+        startup.resume()
         assert gc.isenabled() and gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
