@@ -6,11 +6,9 @@
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from goshfile.errors import InputError
 from goshfile.files import read_small_file
@@ -18,9 +16,8 @@ from goshfile.files import read_small_file
 ENV_CONFIG = "GOSH_CONFIG_PATH"
 
 
-@dataclass(frozen=True)
-class GoshConfig:
-    """The parts of GOSH's config file that say where networks are."""
+class GoshConfig(NamedTuple):
+    """The parts of GOSH's config file that say where networks are (a named tuple: cheap to define at start-up)."""
 
     path: Path
     primary_network: str | None
@@ -41,6 +38,8 @@ def read_config(path: Path) -> dict[str, Any] | None:
     if not os.path.lexists(path):
         return None
     raw, _ = read_small_file(path, limit=CONFIG_LIMIT, what="the GOSH config")  # a folder, FIFO, device: refused
+    import json  # here: every command looks for the config, few find one (addr and check start without json)
+
     try:
         data: Any = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

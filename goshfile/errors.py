@@ -13,7 +13,7 @@ Raise with ``from exc`` so that ``--verbose`` shows the root cause. Messages nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class GoshfileError(Exception):
@@ -24,9 +24,12 @@ class InputError(GoshfileError):
     """Bad input: a goshfile, an option or a value given by the user."""
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One problem found in a file, with its position (1-based line and column)."""
+class Problem(NamedTuple):
+    """One problem found in a file, with its position (1-based line and column).
+
+    A named tuple, not a frozen dataclass: this module is on every command's start-up path, and a
+    dataclass's generated methods take about 0.5 ms to compile there.
+    """
 
     file: str
     line: int

@@ -11,14 +11,14 @@ from goshfile.cli.lazy import LazyCommand
 
 COMMANDS: dict[str, LazyCommand] = {
     "addr": LazyCommand(
-        "goshfile.cli.ledger_cmds:addr",
+        "goshfile.cli.addr_cmd:addr",
         "Print the address of PUBLIC's proof of CONTENT (whether it is recorded or not).",
     ),
     "build": LazyCommand(
         "goshfile.cli.build_cmd:build", "Build an image from a goshfile with docker buildx and the goshfile frontend."
     ),
     "check": LazyCommand(
-        "goshfile.cli.ledger_cmds:check",
+        "goshfile.cli.check_cmd:check",
         "Print true when PUBLIC's proof of CONTENT is recorded and its signature verifies, else false.",
     ),
     "image-hash": LazyCommand(

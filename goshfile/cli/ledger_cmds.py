@@ -1,20 +1,19 @@
-"""``goshfile sign``, ``check``, ``addr`` (as GOSH's sign-cli) and ``goshfile keys``: proofs and wallet keys."""
+"""``goshfile sign`` (as GOSH's sign-cli) and ``goshfile keys``: signing proofs, and wallet keys.
+
+``check`` and ``addr``, which sign nothing, are in :mod:`goshfile.cli.check_cmd` and :mod:`goshfile.cli.addr_cmd`.
+"""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import click
 
-from goshfile.cli.options import key_file_option, network_option
-from goshfile.cli.render import error_json
-from goshfile.errors import GoshfileError, InputError, VerificationError
-from goshfile.keys import KeyPair, default_key_file, find_public, find_signer, write_key_file
+from goshfile.cli.options import key_and_content, key_file_option, network_option
+from goshfile.errors import InputError
+from goshfile.keys import KeyPair, default_key_file, find_signer, write_key_file
 from goshfile.ledger import normalize_payer, open_ledger
-from goshfile.ledger.endpoints import check_endpoints
-from goshfile.ledger.proof import address
 from goshfile.ledger.protocol import refuse_secret_payer
 
 GIVER_HELP = (
@@ -26,14 +25,6 @@ GIVER_SECRET_HELP = (
     "nothing, so it is not needed there."
 )
 _AMOUNT = r"^[0-9]+(?:\.[0-9]+)?$"  # text: compiled by re when sign is given -e
-
-
-def _split(args: tuple[str, ...], key: str) -> tuple[str | None, str]:
-    if len(args) == 2:
-        return args[0], args[1]
-    if len(args) == 1:
-        return None, args[0]
-    raise click.UsageError(f"expected [{key}] CONTENT, got {len(args)} arguments")
 
 
 @click.command()
@@ -77,7 +68,7 @@ def sign(
     The image form signs what a registry holds, as `cosign sign --key` does, and records the proof:
       goshfile sign --image 127.0.0.1:5000/app:1      # prints the proof address; see `goshfile verify`
     """
-    secret, content = _split(args, "SECRET")
+    secret, content = key_and_content(args, "SECRET")
     giver_pair = KeyPair.from_secret_hex(giver_secret, what="the giver secret (-s)") if giver_secret else None
     if value is not None and not re.match(_AMOUNT, value.strip()):
         raise InputError(f"-e/--value {value!r} is not an amount (a decimal number)")
@@ -99,60 +90,6 @@ def sign(
     finally:
         ledger.close()
     click.echo(proof.address)
-
-
-@click.command()
-@network_option
-@key_file_option
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of true/false.")
-@click.argument("args", nargs=-1, metavar="[PUBLIC] CONTENT")
-def check(network: str | None, key_file: Path | None, as_json: bool, args: tuple[str, ...]) -> None:
-    """Print true when PUBLIC's proof of CONTENT is recorded and its signature verifies, else false.
-
-    \b
-    Exit status 0 for true; 1 for false (and a line on stderr saying why); 3 when the check could not
-    be made because the node could not be reached or answered an error (nothing on stdout, the error
-    on stderr); 2 for bad input.
-    Without PUBLIC: --key-file, WALLET_PUBLIC, WALLET_SECRET, GOSH's config, then the default key file.
-      goshfile check -n http://127.0.0.1:8750 "$WALLET_PUBLIC" sha256:DIGEST
-    --json: {"public", "content", "address", "valid" (null when not checked), "error"}.
-    """
-    public, content = _split(args, "PUBLIC")
-    key, _ = find_public(public, key_file=key_file)
-    ledger = open_ledger(network)
-    address = ledger.address(key, content)
-    shape = {"public": key, "content": content, "address": address, "valid": None, "error": None}
-    try:
-        valid = ledger.check(key, content)
-    except VerificationError:
-        valid = False
-    except GoshfileError as exc:
-        if as_json:
-            click.echo(json.dumps({**shape, "error": error_json(exc)}, sort_keys=True))
-        raise
-    finally:
-        ledger.close()
-    if as_json:
-        click.echo(json.dumps({**shape, "valid": valid}, sort_keys=True))
-    else:
-        click.echo("true" if valid else "false")
-    if not valid:  # exit status 1 through the one error handler, with the reason on stderr
-        raise VerificationError(f"no valid proof of {content} by {key} is recorded (address {address})")
-
-
-@click.command()
-@network_option
-@key_file_option
-@click.argument("args", nargs=-1, metavar="[PUBLIC] CONTENT")
-def addr(network: str | None, key_file: Path | None, args: tuple[str, ...]) -> None:
-    """Print the address of PUBLIC's proof of CONTENT (whether it is recorded or not).
-
-    The address depends only on the key and the content; -n is checked but not contacted.
-    """
-    public, content = _split(args, "PUBLIC")
-    key, _ = find_public(public, key_file=key_file)
-    check_endpoints(network)  # refused as check refuses it (InputError), but neither opened nor contacted
-    click.echo(address(key, content))
 
 
 @click.group()
@@ -189,12 +126,3 @@ def public_cmd(key_file: Path | None, secret: str | None) -> None:
     pair, origin = find_signer(secret, key_file=key_file)
     click.echo(f"goshfile: the secret key from {origin}", err=True)
     click.echo(pair.public_hex)
-
-
-__all__ = ["key_file_option", "network_option", "register"]
-
-
-def register(group: click.Group) -> None:
-    """Add these commands to the CLI."""
-    for command in (sign, check, addr, keys):
-        group.add_command(command)

@@ -22,6 +22,15 @@ BUILD_ARG_OPTION = click.option(
 )
 
 
+def key_and_content(args: tuple[str, ...], key: str) -> tuple[str | None, str]:
+    """sign-cli's ``[KEY] CONTENT`` arguments (sign, check, addr): the key (None when left out) and the content."""
+    if len(args) == 2:
+        return args[0], args[1]
+    if len(args) == 1:
+        return None, args[0]
+    raise click.UsageError(f"expected [{key}] CONTENT, got {len(args)} arguments")
+
+
 def pairs(values: tuple[str, ...], option: str, form: str = "KEY=VALUE") -> dict[str, str]:
     """``KEY=VALUE`` items of a repeatable option; a usage error names the option otherwise."""
     out: dict[str, str] = {}

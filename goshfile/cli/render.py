@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goshfile.errors import EngineError, GoshfileError, InputError, VerificationError
-from goshfile.ledger.proof import Proof
+
+if TYPE_CHECKING:
+    from goshfile.ledger.proof import Proof
 
 
 def utc(moment: datetime) -> str:

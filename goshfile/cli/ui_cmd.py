@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from goshfile.cli.ledger_cmds import network_option
+from goshfile.cli.options import network_option
 
 DEFAULT_LISTEN = "127.0.0.1:8780"
 

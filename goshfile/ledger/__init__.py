@@ -3,7 +3,8 @@
 The :class:`Ledger` protocol has three backends behind one interface: the local SQLite file
 (:class:`SqliteLedger`, the default), a node over HTTP (:class:`HttpLedger`, served by
 ``goshfile node serve``), and later the GOSH network. :func:`open_ledger` picks one from a
-``-n`` endpoint list. The proof format is in :mod:`goshfile.ledger.proof`, the tamper-evident
+``-n`` endpoint list. The proof format is in :mod:`goshfile.ledger.contract` and :mod:`goshfile.ledger.proof`,
+the tamper-evident
 log in :mod:`goshfile.ledger.log`.
 
 Names are loaded on first use, so that a command on the local ledger does not import the HTTP
@@ -17,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from goshfile.ledger.client import HttpLedger
+    from goshfile.ledger.contract import CONTRACT, address, check_content, message
     from goshfile.ledger.endpoints import FailoverLedger, default_ledger_path, ledger_file, open_ledger
     from goshfile.ledger.log import Broken, Head, LogReport, Record, verify_records
-    from goshfile.ledger.proof import CONTRACT, Proof, address, check_content, message, normalize_payer
+    from goshfile.ledger.proof import Proof, normalize_payer
     from goshfile.ledger.protocol import Deployment, Ledger, Signer, check_proof, prepare
     from goshfile.ledger.sqlite import SqliteLedger
 
@@ -34,11 +36,11 @@ _EXPORTS = {
     "LogReport": "log",
     "Record": "log",
     "verify_records": "log",
-    "CONTRACT": "proof",
+    "CONTRACT": "contract",
     "Proof": "proof",
-    "address": "proof",
-    "check_content": "proof",
-    "message": "proof",
+    "address": "contract",
+    "check_content": "contract",
+    "message": "contract",
     "normalize_payer": "proof",
     "Deployment": "protocol",
     "Ledger": "protocol",

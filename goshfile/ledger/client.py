@@ -17,7 +17,7 @@ from typing import Any
 from goshfile.endpoints import shown
 from goshfile.errors import EngineError, InputError, VerificationError
 from goshfile.httpclient import httpx, new_client
-from goshfile.ledger import proof as proofs
+from goshfile.ledger import contract
 from goshfile.ledger.log import Head, LogReport, Record, verify_records
 from goshfile.ledger.proof import Proof
 from goshfile.ledger.protocol import DeployingLedger, Deployment, check_proof
@@ -160,11 +160,11 @@ class HttpLedger(DeployingLedger):
 
     def get(self, public: str, content: str) -> Proof | None:
         """The proof the node holds at the address of ``public`` and ``content`` (not checked), or None."""
-        return self.get_by_address(proofs.address(public, content))
+        return self.get_by_address(contract.address(public, content))
 
     def get_by_address(self, address: str) -> Proof | None:
         """The proof the node holds at ``address`` (not checked), or None."""
-        status, value = self._call("GET", f"/v1/proofs/{proofs.check_address(address)}")
+        status, value = self._call("GET", f"/v1/proofs/{contract.check_address(address)}")
         return None if status == 404 else self._proof(value)
 
     def check(self, public: str, content: str) -> bool:

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, TypeVar
 
 from goshfile.endpoints import ENV_NETWORK, LEDGER_SUFFIXES, HttpNode, LocalNode, Node, parse_endpoints
 from goshfile.errors import EngineError, InputError
-from goshfile.ledger.proof import Proof
-from goshfile.ledger.protocol import Ledger, Signer
 from goshfile.paths import node_home
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: addr and check reach this module without the ledger protocol's
     from goshfile.ledger.client import HttpLedger
+    from goshfile.ledger.proof import Proof
+    from goshfile.ledger.protocol import Ledger, Signer
     from goshfile.ledger.sqlite import SqliteLedger
 
 LEDGER_FILE = "ledger.db"
@@ -67,7 +67,7 @@ def resolve(network: str | None = None) -> list[Node]:
     from_env = os.environ.get(ENV_NETWORK, "")
     if from_env.strip():
         return parse_endpoints(from_env, origin=ENV_NETWORK)
-    return [LocalNode(default_ledger_path(), "the default local ledger")]
+    return [LocalNode(default_ledger_path())]
 
 
 def check_endpoints(network: str | None = None) -> list[Node]:

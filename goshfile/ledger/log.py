@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from goshfile.errors import InputError
+from goshfile.ledger.contract import field, sha256
 from goshfile.ledger.proof import GENESIS as GENESIS  # re-exported: the log's first prev
-from goshfile.ledger.proof import Proof, field, format_time, sha256
+from goshfile.ledger.proof import Proof, format_time
 
 LOG_DOMAIN = b"goshfile-ledger-record-v1\x00"
 

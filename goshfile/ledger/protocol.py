@@ -12,12 +12,12 @@ Promises, whatever the backend:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import Protocol, Self
+from typing import NamedTuple, Protocol, Self
 
 from goshfile.errors import InputError
 from goshfile.keys.keypair import KEY_HEX, KeyPair, parse_public, verify
 from goshfile.keys.sources import refuse_secret
+from goshfile.ledger import contract
 from goshfile.ledger import proof as proofs
 from goshfile.ledger.proof import Proof
 
@@ -57,9 +57,8 @@ class Ledger(Protocol):
         """Release connections; the ledger can be used again afterwards (it reconnects)."""
 
 
-@dataclass(frozen=True)
-class Deployment:
-    """A signed request to record a proof: what a client sends to a node."""
+class Deployment(NamedTuple):
+    """A signed request to record a proof: what a client sends to a node (a named tuple, as :class:`Proof`)."""
 
     public: str
     content: str
@@ -69,11 +68,11 @@ class Deployment:
     @property
     def address(self) -> str:
         """Where the proof will be recorded."""
-        return proofs.address(self.public, self.content)
+        return contract.address(self.public, self.content)
 
     def verifies(self) -> bool:
         """True when the signature is the key's over the proof message of the content."""
-        return verify(self.public, proofs.message(self.public, self.content), self.signature)
+        return verify(self.public, contract.message(self.public, self.content), self.signature)
 
 
 def prepare(signer: Signer, content: str, payer: str | None = None) -> Deployment:
@@ -81,7 +80,7 @@ def prepare(signer: Signer, content: str, payer: str | None = None) -> Deploymen
     public = parse_public(signer.public_hex)
     payer = proofs.normalize_payer(payer)
     refuse_secret_payer(payer, public)
-    message = proofs.message(public, content)
+    message = contract.message(public, content)
     return Deployment(public, content, signer.sign(message), payer)
 
 
@@ -117,7 +116,7 @@ class DeployingLedger(ABC):
 
     def address(self, public: str, content: str) -> str:
         """The proof address (computed here, nothing is contacted)."""
-        return proofs.address(public, content)
+        return contract.address(public, content)
 
     def sign(self, signer: Signer, content: str, payer: str | None = None) -> Proof:
         """Sign here and record the deployment (see :meth:`deploy`)."""

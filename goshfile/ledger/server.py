@@ -42,6 +42,7 @@ from goshfile import __version__
 from goshfile.errors import EngineError, GoshfileError, InputError, VerificationError
 from goshfile.gosh import http_git
 from goshfile.keys.keypair import SIGNATURE_HEX
+from goshfile.ledger import contract
 from goshfile.ledger import proof as proofs
 from goshfile.ledger.protocol import Deployment, check_proof
 from goshfile.ledger.sqlite import SqliteLedger
@@ -150,7 +151,7 @@ def deployment_from_json(body: Any) -> Deployment:
         raise HttpError(400, "bad_request", "field 'payer' must be a string or null")
     if not re.match(SIGNATURE_HEX, body["signature"]):
         raise HttpError(400, "bad_request", "field 'signature' must be 128 hex characters (an ed25519 signature)")
-    proofs.check_content(body["content"])
+    contract.check_content(body["content"])
     return Deployment(body["public"], body["content"], bytes.fromhex(body["signature"]),
                       proofs.normalize_payer(payer))  # fmt: skip
 
@@ -209,7 +210,7 @@ def create_app(
     async def info(request: Request) -> tuple[int, Any]:
         parse_query(request)
         head = await work(ledger.head)
-        return 200, {"contract": proofs.CONTRACT, "records": head.seq, "head": head.hash, "version": __version__}
+        return 200, {"contract": contract.CONTRACT, "records": head.seq, "head": head.hash, "version": __version__}
 
     async def log_page(request: Request) -> tuple[int, Any]:
         args = parse_query(request, (), ("after", "limit"))
@@ -225,12 +226,12 @@ def create_app(
 
     async def address(request: Request) -> tuple[int, Any]:
         args = parse_query(request, ("public", "content"))
-        return 200, {"address": proofs.address(args["public"], args["content"])}
+        return 200, {"address": contract.address(args["public"], args["content"])}
 
     async def check(request: Request) -> tuple[int, Any]:
         args = parse_query(request, ("public", "content"))
         public, content = args["public"], args["content"]
-        where = proofs.address(public, content)
+        where = contract.address(public, content)
         found = await work(ledger.get_by_address, where)
         return 200, {"address": where, "valid": check_proof(found, public, content)}
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from goshfile.errors import EngineError, InputError, VerificationError
 from goshfile.keys.keypair import parse_public
+from goshfile.ledger import contract
 from goshfile.ledger import proof as proofs
 from goshfile.ledger.proof import GENESIS, Proof, format_time, parse_time
 from goshfile.ledger.protocol import DeployingLedger, check_proof
@@ -51,7 +52,7 @@ CREATE TRIGGER IF NOT EXISTS proofs_no_update BEFORE UPDATE ON proofs
     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS proofs_no_delete BEFORE DELETE ON proofs
     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
-INSERT OR IGNORE INTO meta (key, value) VALUES ('format', '{FORMAT}'), ('contract', '{proofs.CONTRACT}'),
+INSERT OR IGNORE INTO meta (key, value) VALUES ('format', '{FORMAT}'), ('contract', '{contract.CONTRACT}'),
     ('head_seq', '0'), ('head_hash', '{GENESIS}');
 """
 INSERT = f"INSERT INTO proofs ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -211,7 +212,7 @@ class SqliteLedger(DeployingLedger):
 
     def get(self, public: str, content: str) -> Proof | None:
         """The proof recorded at the address of ``public`` and ``content``, or None."""
-        return self.get_by_address(proofs.address(public, content))
+        return self.get_by_address(contract.address(public, content))
 
     def check(self, public: str, content: str) -> bool:
         """True when the proof is recorded and verifies for this key and content."""
@@ -221,7 +222,7 @@ class SqliteLedger(DeployingLedger):
 
     def get_by_address(self, address: str) -> Proof | None:
         """The proof recorded at ``address``, or None."""
-        address = proofs.check_address(address)
+        address = contract.check_address(address)
         if not self._ready and not self.path.exists():
             return None
         with self._connection() as conn:
@@ -237,7 +238,7 @@ class SqliteLedger(DeployingLedger):
         """
         public = parse_public(deployment.public)
         payer = proofs.normalize_payer(deployment.payer)
-        address = proofs.address(public, deployment.content)
+        address = contract.address(public, deployment.content)
         if not deployment.verifies():
             raise VerificationError(
                 f"the signature does not verify for public key {public} and this content; nothing was recorded"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -41,15 +43,15 @@ def imported_by(
     args: list[str], env: dict[str, str] | None = None, watched: tuple[str, ...] = HEAVY
 ) -> tuple[int, list[str]]:
     """Run ``goshfile ARGS`` in a fresh interpreter; its exit status and the ``watched`` modules it imported."""
-    code = (
-        "import json, sys\n"
+    code = (  # nothing imported but sys and the CLI: json may be watched too
+        "import sys\n"
         "from goshfile.cli.main import main\n"
         f"rc = main({args!r})\n"
-        f"heavy = sorted(m for m in sys.modules if m.startswith({watched!r}))\n"
-        "print(json.dumps([rc, heavy]), file=sys.stderr)\n"
+        f"heavy = sorted(m for m in sys.modules if m == {watched!r} or m.startswith({watched!r}))\n"
+        "print(repr([int(rc), heavy]), file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
-    rc, heavy = json.loads(proc.stderr.strip().splitlines()[-1])
+    rc, heavy = ast.literal_eval(proc.stderr.strip().splitlines()[-1])
     return int(rc), list(heavy)
 
 
@@ -94,6 +96,20 @@ def test_addr_loads_no_ledger_backend_and_creates_no_file(tmp_path: Path) -> Non
     assert not absent.parent.exists()
     code, loaded = imported_by(["check", "-n", ledger, public, digest], watched=watched)
     assert code == 0 and set(watched) <= set(loaded)  # check reads the proof: the same watch sees it
+
+
+def test_addr_and_check_start_without_json_dataclasses_or_what_sign_needs(tmp_path: Path) -> None:
+    # what only other commands or options use, kept off the two commands scripts call most; no key file
+    # or GOSH config on this machine (reading one, to refuse a secret typed as PUBLIC, loads json)
+    ledger, public, digest = signed_ledger(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WALLET_", "GOSH_"))}
+    env |= {"GOSHFILE_HOME": str(tmp_path / "home"), "GOSH_CONFIG_PATH": str(tmp_path / "no-config.json")}
+    watched = ("json", "dataclasses", "goshfile.ledger.protocol", "goshfile.ledger.proof", "goshfile.cli.ledger_cmds")
+    assert imported_by(["addr", "-n", ledger, public, digest], env, watched) == (0, [])
+    code, loaded = imported_by(["check", "-n", ledger, public, digest], env, watched)
+    assert code == 0 and set(loaded) == {"goshfile.ledger.protocol", "goshfile.ledger.proof"}  # it reads a proof
+    code, loaded = imported_by(["check", "--json", "-n", ledger, public, digest], env, watched)
+    assert code == 0 and "json" in loaded  # the same watch sees json when --json asks for it
 
 
 def test_commands_that_other_modules_extend_are_whole_when_loaded_lazily() -> None:

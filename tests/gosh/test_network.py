@@ -35,7 +35,6 @@ def test_gosh_network_wins_over_config_and_url_network(home: Path, monkeypatch: 
     monkeypatch.setenv("GOSH_NETWORK", "http://env:2,http://second:3")
     assert resolve_node(PLAIN) == HttpNode("http://env:2")
     assert resolve_node(NAMED) == HttpNode("http://env:2")
-    assert resolve_node(PLAIN).origin == "GOSH_NETWORK"
 
 
 def test_config_primary_network_and_url_network(home: Path) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from goshfile.errors import EngineError, InputError
 from goshfile.ledger import SqliteLedger
-from goshfile.ledger.proof import address
+from goshfile.ledger.contract import address
 from tests.ledger.helpers import ALICE, digest
 
 RECORDS = 40

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +12,8 @@ from hypothesis import strategies as st
 from goshfile.errors import InputError
 from goshfile.keys import KeyPair, verify
 from goshfile.ledger import Proof, address, check_content, message, normalize_payer
-from goshfile.ledger.proof import CONTRACT_ID, TIME_FORMAT, check_address, format_time, parse_time, sha256
+from goshfile.ledger.contract import CONTRACT_ID, check_address, sha256
+from goshfile.ledger.proof import TIME_FORMAT, format_time, parse_time
 from tests.ledger.helpers import ALICE, BOB, DIGEST, OTHER_DIGEST
 
 # Fixed here so that any change to the address derivation fails a test (addresses are published).
@@ -125,19 +125,19 @@ def test_forged_proofs_do_not_verify() -> None:
     good = _proof()
     by_bob = _proof(signer=BOB)
     # the right address and key, with a signature by another key over the same message
-    assert not replace(good, signature=BOB.sign(message(ALICE.public_hex, DIGEST))).verifies()
+    assert not good._replace(signature=BOB.sign(message(ALICE.public_hex, DIGEST))).verifies()
     # Bob's valid signature, claimed for Alice
-    assert not replace(by_bob, public=ALICE.public_hex, address=good.address).verifies(ALICE.public_hex, DIGEST)
+    assert not by_bob._replace(public=ALICE.public_hex, address=good.address).verifies(ALICE.public_hex, DIGEST)
     # a valid proof moved to another address
-    assert not replace(good, address=address(ALICE.public_hex, OTHER_DIGEST)).verifies()
+    assert not good._replace(address=address(ALICE.public_hex, OTHER_DIGEST)).verifies()
     # the content swapped under a valid signature
-    assert not replace(good, content=OTHER_DIGEST).verifies()
-    assert not replace(good, signature=b"").verifies()
-    assert not replace(good, content="sha256:bad").verifies()
+    assert not good._replace(content=OTHER_DIGEST).verifies()
+    assert not good._replace(signature=b"").verifies()
+    assert not good._replace(content="sha256:bad").verifies()
 
 
 def test_json_round_trip() -> None:
-    proof = replace(_proof(), payer="0:" + "cd" * 32, seq=7)
+    proof = _proof()._replace(payer="0:" + "cd" * 32, seq=7)
     data = proof.to_json()
     assert data["signature"] == proof.signature.hex() and data["recorded_at"].endswith("Z")
     assert Proof.from_json(data) == proof

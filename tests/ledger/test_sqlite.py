@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -87,8 +86,7 @@ def test_a_deployment_signed_by_another_key_is_refused(ledger: SqliteLedger) -> 
 def _forge(ledger: SqliteLedger, content: str, key: KeyPair, signer: KeyPair) -> None:
     """Insert, behind the ledger's back, a well-chained record at ``key``'s address signed by ``signer``."""
     head = ledger.head()
-    proof = replace(
-        ledger.sign(signer, "seed-" + content),  # any valid proof, to copy the shape from
+    proof = ledger.sign(signer, "seed-" + content)._replace(  # any valid proof, to copy the shape from
         address=address(key.public_hex, content),
         public=key.public_hex,
         content=content,
@@ -172,7 +170,7 @@ def test_a_rehashed_change_breaks_the_next_record(ledger: SqliteLedger) -> None:
     """Changing a record and recomputing its hash still breaks the chain at the record after it."""
     _fill(ledger)
     record = ledger.records(1, 1)[0]
-    proof = replace(record.proof, recorded_at=record.proof.recorded_at.replace(year=2001))
+    proof = record.proof._replace(recorded_at=record.proof.recorded_at.replace(year=2001))
     new_hash = record_hash(record.prev, proof)
     stamp = "2001" + row_values(record)[6][4:]
     _tamper(ledger, f"UPDATE proofs SET recorded_at = '{stamp}', hash = '{new_hash}' WHERE seq = 2")
