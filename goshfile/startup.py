@@ -3,9 +3,10 @@
 A ``goshfile`` command and a frontend build are short processes that import a few hundred modules
 before their work starts. Every module, class and function object those imports allocate stays
 reachable until the process ends, yet the collector walks them again each time allocations pass
-its threshold. So the entry points (:mod:`goshfile.cli.entry`, :mod:`goshfile.frontend.main`) call
-:func:`pause` before their imports and :func:`resume` once what they run is imported: what is
-allocated by then is frozen out of later collections, and the collector runs again for the work
+its threshold, and the interpreter walks them once more in its last collection at exit. So the
+entry points (:mod:`goshfile.cli.entry`, :mod:`goshfile.frontend.main`) call :func:`pause` before
+their imports and :func:`resume` once what they run is imported: what is allocated by then is frozen
+out of later collections (the one at exit included), and the collector runs again for the work
 (a long-lived ``goshfile node serve`` or ``ui`` included).
 """
 
