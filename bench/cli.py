@@ -23,7 +23,9 @@ untimed round first; medians):
   pushed to the registry each time).
 
 Floors, timed in the same rounds: the venv's interpreter importing only the libraries a
-command cannot do without, and doing nothing with them:
+command cannot do without, and doing nothing with them. Every floor imports with the cyclic
+garbage collector paused and then freezes what it imported, as goshfile's console script does
+(``goshfile.startup``), so no floor pays collections that goshfile does not:
 
 - ``import click`` (the command-line library: any ``--help``);
 - ``import click, nacl.signing, sqlite3, json`` (``check`` on the local ledger:
@@ -39,6 +41,12 @@ command cannot do without, and doing nothing with them:
   ledger read, no verification), checked untimed to print what ``goshfile addr`` prints; the
   floor of ``addr``. It pays what click's parsing pays at run time (``-n`` first tried as a long
   option, which loads ``difflib`` and ``gettext``'s ``locale``), which the bare imports do not.
+- **verify job**: the least program doing ``verify``'s job on the bench's image with the same
+  libraries, request for request: the engine's API over its unix socket (ping, the image's digest
+  and label), the ledger proof (one query, one verification), and in the registry the signature tag,
+  the referrers API, the referrers tag, the signature's payload (its signature and digest checked)
+  and the attestation tag; checked untimed to print ``verified`` where ``goshfile verify`` verifies
+  the ledger proof and the registry signature. The floor of ``verify``.
 
 Each goshfile command is printed with its ratio to its floor and the milliseconds above it:
 what goshfile's own code costs, whatever the libraries do. ``check``'s own cost is split in
@@ -47,6 +55,9 @@ modules ``goshfile check`` imports (found untimed with ``-X importtime``) and no
 so check imports minus the check libraries floor is what goshfile's modules cost to load,
 and check minus check imports is what the command does once loaded (parse the options,
 read the key and the ledger, verify, print).
+
+``goshfile verify`` minus the verify libraries is split the same way: the verify job minus the
+libraries is what the requests and checks cost; verify minus the job is goshfile's own.
 
 Ratios and targets: ``--help``, ``--version``, ``check``, ``addr`` <= 2.5x ``python -c pass``;
 ``verify`` <= 3x ``cosign verify --key``; ``sign`` <= 1.0x ``cosign sign --key``. The
@@ -95,19 +106,25 @@ TARGETS: dict[str, tuple[str, float]] = {  # contender: (baseline, at most this 
     "goshfile verify": ("cosign verify --key", 3.0),
     "goshfile sign": ("cosign sign --key", 1.0),
 }
+# Every floor imports with the cyclic collector paused, then freezes what it imported and turns the
+# collector on again, as goshfile's console script does (goshfile.startup): a floor pays no collections
+# during its imports that goshfile itself does not pay.
+PAUSE = "import gc; gc.disable()\n"
+RESUME = "gc.freeze(); gc.enable()\n"
 FLOOR_CODE = {  # floor: what it runs (httpx as goshfile.httpclient loads it: without its console module)
-    "floor: click": "import click",
-    "floor: check libraries": "import click, nacl.signing, sqlite3, json",
-    "floor: verify libraries": "import sys; sys.modules['httpx._main'] = None; "
-    "import click, nacl.signing, sqlite3, json, httpx, httpcore, http.client",
+    "floor: click": PAUSE + "import click\n" + RESUME,
+    "floor: check libraries": PAUSE + "import click, nacl.signing, sqlite3, json\n" + RESUME,
+    "floor: verify libraries": PAUSE + "import sys; sys.modules['httpx._main'] = None\n"
+    "import click, nacl.signing, sqlite3, json, httpx, httpcore, http.client\n" + RESUME,
 }
 # The floors of check and addr as jobs: the least programs that do what `goshfile check|addr -n LEDGER
 # PUBLIC DIGEST` do with the same libraries (a click group and command with the same option and
 # arguments, the address by libsodium's SHA-256; check adds one read-only SQLite query and one ed25519
 # verification and prints "true", addr prints the address), written against the ledger's documented
-# formats (goshfile/ledger/proof.py) and checked untimed to print what goshfile prints before they are timed.
-_JOB_PRELUDE = """
-import click
+# formats (goshfile/ledger/contract.py) and checked untimed to print what goshfile prints before they are timed.
+_JOB_PRELUDE = (
+    PAUSE
+    + """import click
 from nacl.encoding import RawEncoder
 from nacl.hash import sha256
 CONTRACT_ID = sha256(b"goshfile/content-signature/v1", encoder=RawEncoder)
@@ -125,11 +142,13 @@ def cli():
 @click.argument("public")
 @click.argument("content")
 """
+)
 CHECK_JOB = (
     _JOB_PRELUDE
     + """def check(network, public, content):
     import sqlite3
     from nacl.signing import VerifyKey
+    gc.freeze(); gc.enable()
     tail = tail_of(public, content)
     db = sqlite3.connect(f"file:{network}?mode=ro", uri=True)
     row = db.execute("SELECT signature FROM proofs WHERE address = ?", (address_of(tail),)).fetchone()
@@ -146,7 +165,71 @@ cli()
 ADDR_JOB = (
     _JOB_PRELUDE
     + """def addr(network, public, content):
+    gc.freeze(); gc.enable()
     click.echo(address_of(tail_of(public, content)))
+cli()
+"""
+)
+# The floor of verify as a job: the least program doing what `goshfile verify -n LEDGER IMAGE` does on the
+# bench's image with the same libraries, request for request (checked untimed to print "verified"): the
+# engine's API over its unix socket with http.client (ping, then the image's digest and WALLET_PUBLIC
+# label); the ledger proof (one SQLite query, one ed25519 verification); in the registry with httpx, the
+# signature tag sha256-<hex>.sig, the referrers API and the referrers tag sha256-<hex>, the signature's
+# payload blob (its ed25519 signature and the digest it names checked), and the attestation tag .att.
+VERIFY_JOB = (
+    PAUSE
+    + """import sys; sys.modules['httpx._main'] = None
+import base64, http.client, json, os, socket, sqlite3
+import click, httpx
+from nacl.encoding import RawEncoder
+from nacl.hash import sha256
+from nacl.signing import VerifyKey
+CONTRACT_ID = sha256(b"goshfile/content-signature/v1", encoder=RawEncoder)
+OCI_MANIFEST, OCI_INDEX = "application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json"
+class Engine(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost")
+        self.socket_path = path
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.socket_path)
+    def get(self, path):
+        self.request("GET", path)
+        return self.getresponse().read()
+@click.group()
+def cli():
+    pass
+@cli.command()
+@click.option("-n", "--network", required=True)
+@click.argument("image")
+def verify(network, image):
+    gc.freeze(); gc.enable()
+    engine = Engine(os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock").removeprefix("unix://"))
+    engine.get("/_ping")
+    info = json.loads(engine.get(f"/images/{image}/json"))
+    public = info["Config"]["Labels"]["WALLET_PUBLIC"]
+    repo = image.rsplit(":", 1)[0]
+    digest = next(d for d in info["RepoDigests"] if d.startswith(repo + "@")).split("@", 1)[1]
+    key = VerifyKey(bytes.fromhex(public))
+    content = digest.encode()
+    tail = CONTRACT_ID + bytes.fromhex(public) + len(content).to_bytes(4, "big") + content
+    address = "0:" + sha256(b"goshfile-proof-address-v1\\x00" + tail, encoder=RawEncoder).hex()
+    db = sqlite3.connect(f"file:{network}?mode=ro", uri=True)
+    (signature,) = db.execute("SELECT signature FROM proofs WHERE address = ?", (address,)).fetchone()
+    key.verify(b"goshfile-proof-sign-v1\\x00" + tail, bytes.fromhex(signature))
+    host, name = repo.split("/", 1)
+    base, tag = f"http://{host}/v2/{name}", digest.replace(":", "-")
+    # a plain-HTTP registry: a transport without TLS verification set-up (CA bundle), as goshfile.httpclient makes
+    with httpx.Client(transport=httpx.HTTPTransport(verify=False)) as registry:
+        sig = registry.get(f"{base}/manifests/{tag}.sig", headers={"Accept": OCI_MANIFEST}).json()
+        registry.get(f"{base}/referrers/{digest}", headers={"Accept": OCI_INDEX})
+        registry.get(f"{base}/manifests/{tag}", headers={"Accept": OCI_INDEX})
+        layer = sig["layers"][0]
+        payload = registry.get(f"{base}/blobs/{layer['digest']}").content
+        key.verify(payload, base64.b64decode(layer["annotations"]["dev.cosignproject.cosign/signature"]))
+        assert json.loads(payload)["critical"]["image"]["docker-manifest-digest"] == digest
+        registry.get(f"{base}/manifests/{tag}.att", headers={"Accept": OCI_MANIFEST})
+    click.echo("verified")
 cli()
 """
 )
@@ -155,7 +238,7 @@ FLOORS = {  # contender: its floor, which also decides its verdict
     "goshfile --version": "floor: click",
     "goshfile check": "floor: check job",
     "goshfile addr": "floor: addr job",
-    "goshfile verify": "floor: verify libraries",
+    "goshfile verify": "floor: verify job",
 }
 
 
@@ -220,9 +303,16 @@ class Fixture:
         address = run([self.goshfile, "addr", "-n", self.ledger, self.public, self.digest], self.env).stdout.strip()
         if said != address:
             raise BenchError(f"the addr job floor printed {said!r}, goshfile addr {address!r}")
+        said = run(self.verify_job(), self.env).stdout.strip()
+        verdict = run([self.goshfile, "verify", "-n", self.ledger, self.image], self.env).stdout
+        if said != "verified" or not verdict.startswith("verified:") or "registry: verified" not in verdict:
+            raise BenchError(f"the verify job printed {said!r}; goshfile verify printed {verdict!r}")
 
     def job(self, code: str, command: str) -> list[str]:
         return [str(VENV_BIN / "python"), "-c", code, command, "-n", self.ledger, self.public, self.digest]
+
+    def verify_job(self) -> list[str]:
+        return [str(VENV_BIN / "python"), "-c", VERIFY_JOB, "verify", "-n", self.ledger, self.image]
 
     def cosign_sign(self) -> list[str]:
         key = str(self.work / "cosign.key")
@@ -236,6 +326,7 @@ class Fixture:
             **{name: [str(VENV_BIN / "python"), "-c", code] for name, code in FLOOR_CODE.items()},
             "floor: check job": self.job(CHECK_JOB, "check"),
             "floor: addr job": self.job(ADDR_JOB, "addr"),
+            "floor: verify job": self.verify_job(),
             "goshfile --help": [g, "--help"],
             "goshfile --version": [g, "--version"],
             "goshfile check": [g, "check", *n, self.public, self.digest],
@@ -263,7 +354,7 @@ class Fixture:
         ours = sorted({n for n in names if n == "goshfile" or n.startswith("goshfile.")})
         if not ours:
             raise BenchError(f"{' '.join(args[:2])}: -X importtime listed no goshfile module")
-        return "import " + ", ".join(ours)
+        return PAUSE + "import " + ", ".join(ours) + "\n" + RESUME
 
     def clean(self) -> None:
         subprocess.run(["docker", "image", "rm", self.image], capture_output=True, check=False)
@@ -349,6 +440,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "run": round(1000 * (medians["goshfile check"] - medians["check imports"])),
             "job_over_libraries": round(1000 * (medians["floor: check job"] - medians["floor: check libraries"])),
         },
+        "verify_split_ms": {
+            "own": round(1000 * (medians["goshfile verify"] - medians["floor: verify libraries"])),
+            "job_over_libraries": round(1000 * (medians["floor: verify job"] - medians["floor: verify libraries"])),
+        },
         "python_pass_over_cosign_version": round(medians["python -c pass"] / medians["cosign version"], 3),
     }
     if args.json:
@@ -377,6 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("floor: check job", "python -c pass"),
         ("floor: addr job", "python -c pass"),
         ("floor: verify libraries", "cosign verify --key"),
+        ("floor: verify job", "cosign verify --key"),
     )
     for name, base in floor_bases:
         print(f"  {name:<20} / {base:<24} = {medians[name] / medians[base]:5.2f}x (what the floor alone costs)")
@@ -391,6 +487,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{split['run']:+d} ms running (check - check imports)"
     )
     print(f"  the check job floor does the same work in {split['job_over_libraries']:+d} ms above the check libraries")
+    split = result["verify_split_ms"]
+    print(
+        f"  goshfile verify, {split['own']:+d} ms above the verify libraries; the verify job floor does the same "
+        f"requests and checks in {split['job_over_libraries']:+d} ms above them"
+    )
     return 0
 
 
