@@ -262,8 +262,3 @@ def build(
         say(f"signed {outcome.tags[0]}@{outcome.digest}: proof {published.proof.address}, recorded {recorded}")
         say(f"provenance {published.envelope}: proof {published.provenance_proof.address}")
         say(f"verified: {outcome.tags[0]} signed by {outcome.signer}")
-
-
-def register(group: click.Group) -> None:
-    """Add this command to the CLI."""
-    group.add_command(build)

@@ -120,8 +120,3 @@ def image_hash_cmd(image: str, algorithm: str, source: str, as_json: bool, progr
         click.echo(json.dumps(hash_json(image, algorithm, result), indent=2, sort_keys=True))
     else:
         click.echo(result.digest)
-
-
-def register(group: click.Group) -> None:
-    """Add these commands to the CLI."""
-    group.add_command(image_hash_cmd)

@@ -43,8 +43,3 @@ def save(image: str, out: Path, network: str | None, signers: tuple[str, ...]) -
         f"{kit.proofs} ledger proofs",
         err=True,
     )
-
-
-def register(group: click.Group) -> None:
-    """Add this command to the CLI."""
-    group.add_command(save)

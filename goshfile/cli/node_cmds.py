@@ -194,8 +194,3 @@ def verify_log(network: str | None) -> None:
             broken.append(f"{ledger}: {report.broken}")
     if broken:
         raise VerificationError("; ".join(broken))
-
-
-def register(group: click.Group) -> None:
-    """Add these commands to the CLI."""
-    group.add_command(node)

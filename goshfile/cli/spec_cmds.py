@@ -115,10 +115,4 @@ def schema() -> None:
     click.echo(render(), nl=False)
 
 
-def register(group: click.Group) -> None:
-    """Add these commands to the CLI."""
-    for command in (lint, llb, schema):
-        group.add_command(command)
-
-
-__all__ = ["FILE_OPTION", "Path", "register"]
+__all__ = ["FILE_OPTION", "Path"]

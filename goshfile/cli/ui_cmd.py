@@ -64,8 +64,3 @@ def ui(listen: str, allow_remote: bool, network: str | None, quiet: bool) -> Non
         click.echo(f"goshfile ui: open {url}", err=False)
 
     serve(dashboard, where, allow_remote, announce)
-
-
-def register(group: click.Group) -> None:
-    """Add this command to the CLI."""
-    group.add_command(ui)

@@ -201,8 +201,3 @@ def verify(
     finally:
         ledger.close()
     _show([], as_json, worst=max((r.exit_code for r in reports), default=0))
-
-
-def register(group: click.Group) -> None:
-    """Add this command to the CLI."""
-    group.add_command(verify)
