@@ -24,6 +24,8 @@ def addr(network: str | None, key_file: Path | None, args: tuple[str, ...]) -> N
     """Print the address of PUBLIC's proof of CONTENT (whether it is recorded or not).
 
     The address depends only on the key and the content; -n is checked but not contacted.
+
+    \b
     Without PUBLIC: --key-file, WALLET_PUBLIC, WALLET_SECRET, GOSH's config, then the default key file.
       goshfile addr "$WALLET_PUBLIC" sha256:DIGEST
     """

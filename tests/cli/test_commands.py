@@ -47,7 +47,8 @@ def imported_by(
         "import sys\n"
         "from goshfile.cli.main import main\n"
         f"rc = main({args!r})\n"
-        f"heavy = sorted(m for m in sys.modules if m == {watched!r} or m.startswith({watched!r}))\n"
+        f"watched = {watched!r}\n"  # each name, and the modules inside it
+        "heavy = sorted(m for m in sys.modules if m in watched or m.startswith(tuple(w + '.' for w in watched)))\n"
         "print(repr([int(rc), heavy]), file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)

@@ -1,25 +1,11 @@
 from __future__ import annotations
 
-import gc
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
 
 import goshfile
-from goshfile import startup
-
-
-def test_the_collector_is_off_during_imports_and_on_after() -> None:
-    try:
-        startup.pause()
-        assert not gc.isenabled()
-        startup.resume()
-        assert gc.isenabled() and gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
-        gc.enable()
-
 
 # What the frontend's entry point imports before its first gRPC call, and what a build imports later.
 FRONTEND_IMPORTS = (
