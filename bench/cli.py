@@ -124,10 +124,8 @@ FLOOR_CODE = {  # floor: what it runs (httpx as goshfile.httpclient loads it: wi
 # arguments, the address by libsodium's SHA-256; check adds one read-only SQLite query and one ed25519
 # verification and prints "true", addr prints the address), written against the ledger's documented
 # formats (goshfile/ledger/contract.py) and checked untimed to print what goshfile prints before they are timed.
-_JOB_PRELUDE = (
-    PAUSE
-    + """import click
-from nacl.encoding import RawEncoder
+# The contract's bytes, shared by the three jobs: a proof's address, and the tail its signed message ends with.
+_CONTRACT = """from nacl.encoding import RawEncoder
 from nacl.hash import sha256
 CONTRACT_ID = sha256(b"goshfile/content-signature/v1", encoder=RawEncoder)
 def field(data):
@@ -136,7 +134,12 @@ def tail_of(public, content):
     return CONTRACT_ID + bytes.fromhex(public) + field(content.encode())
 def address_of(tail):
     return "0:" + sha256(b"goshfile-proof-address-v1\\x00" + tail, encoder=RawEncoder).hex()
-@click.group()
+"""
+_JOB_PRELUDE = (
+    PAUSE
+    + "import click\n"
+    + _CONTRACT
+    + """@click.group()
 def cli():
     pass
 @cli.command()
@@ -183,11 +186,11 @@ VERIFY_JOB = (
     + """import sys; sys.modules['httpx._main'] = None
 import base64, http.client, json, os, socket, sqlite3
 import click, httpx
-from nacl.encoding import RawEncoder
-from nacl.hash import sha256
 from nacl.signing import VerifyKey
-CONTRACT_ID = sha256(b"goshfile/content-signature/v1", encoder=RawEncoder)
-OCI_MANIFEST, OCI_INDEX = "application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json"
+"""
+    + _CONTRACT
+    + """OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 class Engine(http.client.HTTPConnection):
     def __init__(self, path):
         super().__init__("localhost")
@@ -213,11 +216,9 @@ def verify(network, image):
     repo = image.rsplit(":", 1)[0]
     digest = next(d for d in info["RepoDigests"] if d.startswith(repo + "@")).split("@", 1)[1]
     key = VerifyKey(bytes.fromhex(public))
-    content = digest.encode()
-    tail = CONTRACT_ID + bytes.fromhex(public) + len(content).to_bytes(4, "big") + content
-    address = "0:" + sha256(b"goshfile-proof-address-v1\\x00" + tail, encoder=RawEncoder).hex()
+    tail = tail_of(public, digest)
     db = sqlite3.connect(f"file:{network}?mode=ro", uri=True)
-    (signature,) = db.execute("SELECT signature FROM proofs WHERE address = ?", (address,)).fetchone()
+    (signature,) = db.execute("SELECT signature FROM proofs WHERE address = ?", (address_of(tail),)).fetchone()
     key.verify(b"goshfile-proof-sign-v1\\x00" + tail, bytes.fromhex(signature))
     host, name = repo.split("/", 1)
     base, tag = f"http://{host}/v2/{name}", digest.replace(":", "-")
